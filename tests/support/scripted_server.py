@@ -1,0 +1,137 @@
+"""A real HTTP server on loopback that speaks the OpenAI chat API and misbehaves on request.
+
+It stands in for a cloud provider's failures, which cannot be reached from here. The model
+name picks the behaviour:
+
+- ``ok`` / ``delay-SECONDS``: stream "Hello from the scripted server." (after a delay), usage last;
+- ``auth``: 401 whose body and URL echo the bearer key (as leaky providers do);
+- ``ratelimit-N``: 429 with ``Retry-After: 1`` for the first N requests, then ``ok``;
+- ``error500``: 500 every time;
+- ``hang``: accept and never answer;
+- ``drop``: stream two chunks, then cut the connection mid-answer.
+
+Every request body is kept in ``received`` so tests can check what arrived.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import Counter
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+__all__ = ["ScriptedServer"]
+
+ANSWER = ["Hello", " from", " the", " scripted", " server", "."]
+
+
+def _chunk(content: str | None, finish: str | None = None, usage: dict[str, int] | None = None) -> bytes:
+    body: dict[str, Any] = {
+        "id": "chatcmpl-scripted",
+        "object": "chat.completion.chunk",
+        "created": int(time.time()),
+        "model": "scripted",
+        "choices": [] if usage else [{"index": 0, "delta": {"content": content} if content else {}, "finish_reason": finish}],
+    }
+    if usage:
+        body["usage"] = usage
+    return f"data: {json.dumps(body)}\n\n".encode()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length", 0))
+        body = json.loads(self.rfile.read(length) or b"{}")
+        self.server.received.append({"path": self.path, "headers": dict(self.headers), "body": body})
+        model = str(body.get("model", "ok"))
+        self.server.counts[model] += 1
+        if model == "auth":
+            key = self.headers.get("Authorization", "").removeprefix("Bearer ")
+            self._json(401, {"error": {"message": f"Incorrect API key provided: {key}. See https://x.test/?key={key}"}})
+        elif model.startswith("ratelimit-") and self.server.counts[model] <= int(model.split("-")[1]):
+            self._json(429, {"error": {"message": "Rate limit reached"}}, {"Retry-After": "1"})
+        elif model == "error500":
+            self._json(500, {"error": {"message": "internal error"}})
+        elif model == "hang":
+            self.server.release.wait()
+        else:
+            delay = float(model.split("-")[1]) if model.startswith("delay-") else 0.0
+            self._stream(delay, drop=model == "drop")
+
+    def _json(self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+        data = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _stream(self, delay: float, drop: bool) -> None:
+        time.sleep(delay)
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        pieces = ANSWER[:2] if drop else ANSWER
+        for piece in pieces:
+            self._write(_chunk(piece))
+        if drop:
+            self.wfile.flush()
+            self.connection.shutdown(2)  # cut mid-answer, no terminating chunk
+            return
+        self._write(_chunk(None, "stop"))
+        self._write(_chunk(None, usage={"prompt_tokens": 12, "completion_tokens": len(ANSWER), "total_tokens": 12 + len(ANSWER)}))
+        self._write(b"data: [DONE]\n\n")
+        self.wfile.write(b"0\r\n\r\n")
+        self.wfile.flush()
+
+    def _write(self, data: bytes) -> None:
+        self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+        self.wfile.flush()
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    received: list[dict[str, Any]]
+    counts: Counter[str]
+    release: threading.Event
+
+
+class ScriptedServer:
+    """Start with ``with ScriptedServer() as server:``; ``server.url`` is its ``/v1`` base."""
+
+    def __init__(self) -> None:
+        self._server = _Server(("127.0.0.1", 0), _Handler)
+        self._server.received = []
+        self._server.counts = Counter()
+        self._server.release = threading.Event()
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        """The OpenAI-style base URL, ``http://127.0.0.1:PORT/v1``."""
+        return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
+
+    @property
+    def received(self) -> list[dict[str, Any]]:
+        """Every request that arrived: path, headers and JSON body."""
+        return self._server.received
+
+    def __enter__(self) -> ScriptedServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._server.release.set()
+        self._server.shutdown()
+        self._server.server_close()

@@ -1,0 +1,57 @@
+"""The embedded SmolLM2 model through the runner: real llama.cpp, real tokens, honest figures."""
+
+from __future__ import annotations
+
+import workbench
+from workbench.request import Locality
+
+PROMPT = "What is the capital of France? Answer in one short sentence."
+
+
+def test_local_model_answers_with_measured_figures() -> None:
+    result = workbench.run(PROMPT, ["local/smollm2"], temperature=0, seed=7, max_tokens=48)
+    record = result["local/smollm2"]
+    assert record.ok, record.error_message
+    assert record.response.strip()
+    assert record.locality is Locality.DEVICE and record.provider == "llama.cpp"
+    assert record.input_tokens and record.input_tokens > 10
+    assert record.output_tokens and 0 < record.output_tokens <= 48
+    assert not record.tokens_estimated
+    assert record.ttft_s is not None and record.ttft_s > 0
+    assert record.latency_s >= record.ttft_s
+    assert record.decode_tps is not None and record.decode_tps > 0
+    assert record.engine_metrics["decode_tokens"] >= 1
+    assert record.cost_usd == 0.0 and "no per-call charge" in record.cost_basis
+    assert record.prompt == ({"role": "user", "content": PROMPT},)
+
+
+def test_temperature_zero_with_seed_repeats_exactly() -> None:
+    first = workbench.run(PROMPT, ["local/smollm2"], temperature=0, seed=11, max_tokens=32)
+    second = workbench.run(PROMPT, ["local/smollm2"], temperature=0, seed=11, max_tokens=32)
+    assert first[0].response == second[0].response
+    assert first[0].output_tokens == second[0].output_tokens
+
+
+def test_max_tokens_is_honoured_and_counted_exactly() -> None:
+    record = workbench.run("Write a long story about a dragon.", ["local/smollm2"], temperature=0, seed=1, max_tokens=5)[0]
+    assert record.output_tokens == 5
+    assert record.engine_metrics["decode_tokens"] >= 4
+
+
+def test_stop_sequence_is_honoured() -> None:
+    record = workbench.run("Count from 1 to 10, separated by commas.", ["local/smollm2"], temperature=0, seed=1, stop=[","])[0]
+    assert record.ok
+    assert "," not in record.response
+
+
+def test_two_calls_to_the_same_model_at_once_both_complete() -> None:
+    local = workbench.resolve("local/smollm2")
+    result = workbench.run(PROMPT, [local, local], temperature=0, seed=3, max_tokens=24)
+    assert [r.ok for r in result] == [True, True]
+    assert result[0].response == result[1].response
+
+
+def test_store_records_every_call(isolated_store) -> None:
+    result = workbench.run("Say hi.", ["local/smollm2"], max_tokens=8)
+    stored = workbench.Store(isolated_store).records(run_id=result.run_id)
+    assert stored == list(result.records)

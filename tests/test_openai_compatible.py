@@ -1,0 +1,69 @@
+"""The cloud path, over real HTTP to a real OpenAI-compatible server on loopback (llama.cpp's server
+with SmolLM2): LiteLLM targets and the MLC server path, with streaming usage and cost basis."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import pytest
+
+import workbench
+from workbench.pricing import Price
+from workbench.request import Locality
+
+PROMPT = "Name one planet of the solar system."
+
+
+def test_litellm_streams_with_engine_reported_usage(llama_server: str) -> None:
+    local = workbench.run(PROMPT, ["local/smollm2"], temperature=0, seed=5, max_tokens=24)[0]
+    served = workbench.run(PROMPT, [f"openai/smollm2@{llama_server}"], temperature=0, seed=5, max_tokens=24)[0]
+    assert served.ok, served.error_message
+    assert served.locality is Locality.DEVICE and served.provider == "openai"
+    assert served.response.strip() and not served.tokens_estimated
+    assert served.output_tokens and served.output_tokens <= 24
+    # Same model, same chat template: the server counts the prompt as the in-process engine does.
+    assert served.input_tokens == local.input_tokens
+    assert served.ttft_s and served.latency_s >= served.ttft_s
+    assert served.cost_usd == 0.0 and "own hardware" in served.cost_basis
+
+
+def test_cloud_model_priced_from_litellm_map(llama_server: str) -> None:
+    # A loopback stand-in for the cloud, declared as such: the bytes' route is the user's to state.
+    target = workbench.resolve(f"openai/gpt-4o-mini@{llama_server}", locality="cloud")
+    record = workbench.run(PROMPT, [target], temperature=0, seed=5, max_tokens=24)[0]
+    assert record.ok and record.locality is Locality.CLOUD
+    assert "LiteLLM" in record.cost_basis and "price map" in record.cost_basis
+    price = workbench.Price  # noqa: F841 - the public name exists
+    from workbench.pricing import cloud_price
+
+    expected = cloud_price("openai/gpt-4o-mini")
+    assert expected is not None
+    dollars = (record.input_tokens * expected.input_per_mtok + record.output_tokens * expected.output_per_mtok) / 1e6
+    assert record.cost_usd == pytest.approx(dollars)
+
+
+def test_unknown_cloud_price_is_unknown_not_zero(llama_server: str) -> None:
+    target = workbench.resolve(f"openai/no-such-model-xyz@{llama_server}", locality="cloud")
+    record = workbench.run(PROMPT, [target], max_tokens=8)[0]
+    assert record.ok and record.cost_usd is None and record.cost_basis.startswith("unknown")
+
+
+def test_per_target_price_override(llama_server: str) -> None:
+    target = workbench.resolve(f"openai/smollm2@{llama_server}", locality="cloud", price=Price(1.0, 2.0))
+    record = workbench.run(PROMPT, [target], max_tokens=8)[0]
+    assert record.cost_usd == pytest.approx((record.input_tokens * 1.0 + record.output_tokens * 2.0) / 1e6)
+    assert "override" in record.cost_basis
+
+
+def test_mlc_server_path_streams_from_an_openai_compatible_server(llama_server: str) -> None:
+    record = workbench.run(PROMPT, [f"mlc/smollm2@{llama_server}"], temperature=0, seed=5, max_tokens=16)[0]
+    assert record.ok, record.error_message
+    assert record.provider == "mlc" and record.locality is Locality.DEVICE
+    assert record.response and record.output_tokens and not record.tokens_estimated
+
+
+@pytest.mark.skipif(importlib.util.find_spec("mlc_llm") is not None, reason="mlc_llm is installed here")
+def test_mlc_in_process_without_mlc_llm_says_how_to_install() -> None:
+    record = workbench.run("hi", ["mlc/HF://mlc-ai/Llama-3.2-3B-Instruct-q4f16_1-MLC"])[0]
+    assert record.error_type == "MissingEngineError"
+    assert "mlc.ai/wheels" in record.error_message and "mlc_llm serve" in record.error_message

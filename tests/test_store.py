@@ -1,0 +1,70 @@
+"""The SQLite run log: migrations, exact round trip, several writers at once."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from dataclasses import fields
+from pathlib import Path
+
+from workbench.request import CallRecord, Locality, Privacy
+from workbench.store import MIGRATIONS, Store
+
+
+def make_record(**changes: object) -> CallRecord:
+    values: dict[str, object] = dict(
+        call_id="c1", run_id="r1", target="openai/gpt-4o-mini", provider="openai", model="openai/gpt-4o-mini",
+        locality=Locality.CLOUD, started_at=1_760_000_000.25, ttft_s=0.31, latency_s=1.5, input_tokens=12,
+        output_tokens=40, tokens_estimated=True, decode_tps=33.5, cost_usd=0.000123, cost_basis="$0.15/M in",
+        params={"temperature": 0.0, "max_tokens": 64, "seed": 3, "stop": ["\n"]}, response="Paris. ✓",
+        prompt=({"role": "system", "content": "Be brief."}, {"role": "user", "content": "Capital of France?"}),
+        engine_metrics={"ttft_s": 0.2}, error_type="StreamDropped", error_message="cut", attempts=2,
+        privacy=Privacy(entities={"email": 1}, destination="cloud:openai", action="redact"), replayed=True,
+    )
+    values.update(changes)
+    return CallRecord(**values)  # type: ignore[arg-type]
+
+
+def test_migrations_from_empty_create_the_schema(tmp_path: Path) -> None:
+    store = Store(tmp_path / "log.sqlite")
+    assert store.migrations() == [name for name, _ in MIGRATIONS]
+    columns = [row[1] for row in sqlite3.connect(store.path).execute("PRAGMA table_info(calls)")]
+    assert columns == [f.name for f in fields(CallRecord)]
+    assert sqlite3.connect(store.path).execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert Store(store.path).migrate() == []  # reopening applies nothing twice
+
+
+def test_every_field_round_trips(tmp_path: Path) -> None:
+    store = Store(tmp_path / "log.sqlite")
+    full = make_record()
+    sparse = make_record(call_id="c2", ttft_s=None, input_tokens=None, output_tokens=None, decode_tps=None,
+                         cost_usd=None, prompt=None, privacy=None, error_type=None, error_message=None,
+                         tokens_estimated=False, replayed=False, locality=Locality.DEVICE, started_at=1.0)
+    store.append(full)
+    store.append(sparse)
+    assert store.records() == [full, sparse]
+    assert store.records(target="nothing") == []
+    frame = store.to_pandas()
+    assert list(frame["call_id"]) == ["c1", "c2"] and frame.loc[0, "cost_usd"] == 0.000123
+
+
+def test_two_processes_appending_at_once_lose_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "shared.sqlite"
+    Store(path)
+    script = textwrap.dedent(
+        f"""
+        import sys
+        from tests.test_store import make_record
+        from workbench.store import Store
+        store = Store({str(path)!r})
+        for i in range(150):
+            store.append(make_record(call_id=f"{{sys.argv[1]}}-{{i}}", started_at=float(i)))
+        """
+    )
+    root = Path(__file__).resolve().parent.parent
+    writers = [subprocess.Popen([sys.executable, "-c", script, name], cwd=root) for name in ("a", "b")]
+    assert [w.wait(timeout=120) for w in writers] == [0, 0]
+    ids = {r.call_id for r in Store(path).records()}
+    assert len(ids) == 300 and {f"a-{i}" for i in range(150)} <= ids and {f"b-{i}" for i in range(150)} <= ids

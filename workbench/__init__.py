@@ -1,0 +1,99 @@
+"""Hybrid Workbench: send one prompt to local and cloud models at once, measure and record every call.
+
+>>> import workbench
+>>> result = workbench.run("Name a prime number.", targets=["local/smollm2", "openai/gpt-4o-mini"])
+>>> result.to_pandas()
+
+In Jupyter: ``%load_ext workbench``, then a ``%%hybrid`` cell.
+
+Names are imported on first use, so ``import workbench`` stays fast and never imports LiteLLM.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from workbench.errors import (
+        ConfigError,
+        PrivacyBlocked,
+        StoreError,
+        TargetError,
+        UnknownTargetError,
+        WorkbenchError,
+    )
+    from workbench.pricing import Price
+    from workbench.request import CallRecord, Locality, Request, RunResult
+    from workbench.runner import RunOptions, arun, run
+    from workbench.sinks import BaseSink, Sink
+    from workbench.store import Store
+    from workbench.targets import Target, known_targets, resolve
+
+__all__ = [
+    "BaseSink",
+    "CallRecord",
+    "ConfigError",
+    "Locality",
+    "Price",
+    "PrivacyBlocked",
+    "Request",
+    "RunOptions",
+    "RunResult",
+    "Sink",
+    "Store",
+    "StoreError",
+    "Target",
+    "TargetError",
+    "UnknownTargetError",
+    "WorkbenchError",
+    "arun",
+    "known_targets",
+    "load_ipython_extension",
+    "resolve",
+    "run",
+]
+
+_HOMES = {
+    "BaseSink": "workbench.sinks",
+    "Sink": "workbench.sinks",
+    "CallRecord": "workbench.request",
+    "Locality": "workbench.request",
+    "Request": "workbench.request",
+    "RunResult": "workbench.request",
+    "ConfigError": "workbench.errors",
+    "PrivacyBlocked": "workbench.errors",
+    "StoreError": "workbench.errors",
+    "TargetError": "workbench.errors",
+    "UnknownTargetError": "workbench.errors",
+    "WorkbenchError": "workbench.errors",
+    "Price": "workbench.pricing",
+    "RunOptions": "workbench.runner",
+    "arun": "workbench.runner",
+    "run": "workbench.runner",
+    "Store": "workbench.store",
+    "Target": "workbench.targets",
+    "known_targets": "workbench.targets",
+    "resolve": "workbench.targets",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _HOMES:
+        value = getattr(importlib.import_module(_HOMES[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'workbench' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """``%load_ext workbench``: register the ``%%hybrid`` magics and warm LiteLLM in the background."""
+    from workbench.magic import register
+    from workbench.targets.litellm import warm_litellm
+
+    register(ipython)
+    warm_litellm()

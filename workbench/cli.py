@@ -1,0 +1,152 @@
+"""The ``hybrid`` command: run a prompt side by side, list the run log, list targets."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+
+from workbench.errors import ConfigError
+
+__all__ = ["main"]
+
+
+def _fail(message: str) -> None:
+    click.echo(f"hybrid: error: {message}", err=True)
+    sys.exit(2)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="hybrid-workbench")
+def cli() -> None:
+    """Hybrid Workbench: decide, call by call, whether a model call runs on the edge or in the cloud."""
+
+
+@cli.command("run")
+@click.argument("prompt", required=False)
+@click.option("-t", "--target", "targets", multiple=True, help="Target spec; repeat for several (default local/smollm2).")
+@click.option("--system", help="System message.")
+@click.option("--max-tokens", type=click.IntRange(min=1), default=256, show_default=True)
+@click.option("--temperature", type=click.FloatRange(0, 2))
+@click.option("--seed", type=int)
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=120.0, show_default=True, help="Seconds per call.")
+@click.option("--guard", type=click.Choice(["flag", "redact", "block", "local"]), default="flag", show_default=True)
+@click.option("--store/--no-store", default=True, help="Record the calls in the run log.")
+@click.option("--json", "as_json", is_flag=True, help="Print the records as JSON lines.")
+def run_command(
+    prompt: str | None,
+    targets: tuple[str, ...],
+    system: str | None,
+    max_tokens: int,
+    temperature: float | None,
+    seed: int | None,
+    timeout: float,
+    guard: str,
+    store: bool,
+    as_json: bool,
+) -> None:
+    """Send PROMPT (or standard input, or '-') to every target at once; print answers and figures side by side."""
+    from workbench.runner import DEFAULT_TARGETS, run
+    from workbench.targets import resolve
+
+    if prompt is None or prompt == "-":
+        if sys.stdin.isatty():
+            raise click.UsageError("give a PROMPT argument, or pipe the prompt on standard input.")
+        prompt = sys.stdin.read()
+    if not prompt.strip():
+        raise click.UsageError("the prompt is empty.")
+    try:
+        resolved = [resolve(spec) for spec in targets or DEFAULT_TARGETS]
+    except ConfigError as exc:
+        raise click.UsageError(str(exc)) from None
+    result = run(
+        prompt, resolved, system=system, max_tokens=max_tokens, temperature=temperature, seed=seed,
+        store=store, timeout=timeout, guard=guard,
+    )
+    if as_json:
+        for record in result:
+            click.echo(record.to_json())
+    else:
+        from workbench.table import records_text
+
+        click.echo(records_text(result.records, width=_width()))
+
+
+@cli.command("runs")
+@click.option("-n", "--limit", type=click.IntRange(min=1), default=20, show_default=True)
+@click.option("-t", "--target", help="Only this target.")
+@click.option("--store", "store_path", type=click.Path(dir_okay=False), help="Run log (default: WORKBENCH_STORE or .workbench/runs.sqlite).")
+@click.option("--json", "as_json", is_flag=True, help="Print the records as JSON lines.")
+def runs_command(limit: int, target: str | None, store_path: str | None, as_json: bool) -> None:
+    """List the most recent calls in the run log."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from workbench.store import Store
+    from workbench.table import figure_rows
+
+    records = Store(store_path).records(target=target, limit=limit)
+    if as_json:
+        for record in records:
+            click.echo(record.to_json())
+        return
+    table = Table(title=f"{len(records)} most recent calls")
+    for column in ("started (UTC)", "target", "where", "TTFT", "latency", "tok/s", "cost", "status"):
+        table.add_column(column)
+    for record in records:
+        figures = dict(figure_rows(record))
+        started = _utc(record.started_at)
+        status = "ok" if record.ok else f"{record.error_type}"
+        table.add_row(
+            started, record.target, figures["where"], figures["time to first token"], figures["latency"],
+            figures["tokens/s"], figures["cost"], status,
+        )
+    Console(width=_width()).print(table)
+
+
+@cli.command("targets")
+@click.option("--json", "as_json", is_flag=True)
+def targets_command(as_json: bool) -> None:
+    """List known targets, where their bytes go, and whether their key is set (never the key)."""
+    from workbench.targets import known_targets
+
+    rows = known_targets()
+    if as_json:
+        click.echo(json.dumps([{**vars(t), "locality": t.locality.value} for t in rows]))
+        return
+    for t in rows:
+        key = "no key needed" if t.key_variable is None else f"{t.key_variable} {'set' if t.key_present else 'NOT set'}"
+        click.echo(f"{t.spec:40} {t.locality.label:16} {key}")
+    click.echo("Any LiteLLM model id works too, and PROVIDER/MODEL@URL for an OpenAI-compatible server.")
+
+
+def _width() -> int:
+    import shutil
+
+    return max(80, shutil.get_terminal_size((120, 40)).columns)
+
+
+def _utc(timestamp: float) -> str:
+    import datetime
+
+    return datetime.datetime.fromtimestamp(timestamp, datetime.UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def main(argv: list[str] | None = None) -> Any:
+    """Entry point: usage errors print one line naming the fix and exit with status 2."""
+    try:
+        return cli.main(args=argv, prog_name="hybrid", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.UsageError as exc:
+        _fail(exc.format_message())
+    except click.Abort:
+        sys.exit(130)
+    except click.ClickException as exc:
+        _fail(exc.format_message())
+    except ConfigError as exc:
+        _fail(str(exc))
+if __name__ == "__main__":
+    main()

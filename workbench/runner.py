@@ -1,0 +1,236 @@
+"""Send one request to several targets at once and record every call.
+
+Each target runs as its own asyncio task. A target that fails (refused, 401, 429, 5xx, hang,
+dropped stream, any exception) ends as an error on its own record; the others go on. Retries
+happen only before the first token, so text is never duplicated.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
+
+from workbench.errors import (
+    CallTimeout,
+    MissingKeyError,
+    PrivacyBlocked,
+    RateLimitError,
+    TargetError,
+    WorkbenchError,
+)
+from workbench.loop import run_sync
+from workbench.metering import Meter
+from workbench.pricing import Price, price_call
+from workbench.privacy import guard, redact_secrets
+from workbench.request import CallRecord, CallStart, Message, Request, RunResult, TextDelta, new_id
+from workbench.sinks import Sink
+from workbench.store import Store
+from workbench.targets import Target, resolve
+
+__all__ = ["DEFAULT_TARGETS", "RunOptions", "arun", "run"]
+
+log = logging.getLogger("workbench")
+
+DEFAULT_TARGETS: tuple[str, ...] = ("local/smollm2",)
+_NOT_SENT = (MissingKeyError, PrivacyBlocked)
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How a run behaves, beyond the request itself."""
+
+    timeout: float = 120.0
+    """Seconds one call may take, retries included."""
+    retries: int = 2
+    """Extra attempts after a retryable failure before the first token."""
+    backoff: float = 0.5
+    """First retry delay in seconds (doubling), unless the server sent Retry-After."""
+    max_retry_after: float = 30.0
+    """Longest Retry-After the runner honours."""
+    guard: str = "flag"
+    """Privacy action for off-device targets: flag, redact, block or local."""
+    local_target: str = "local/smollm2"
+    """Where the ``local`` guard action sends a call instead."""
+    store_prompts: bool = True
+    """Keep the prompt on each record (turn off for sensitive traffic)."""
+    compute_per_hour: float | None = None
+    """Dollars per hour of your own device, to price local calls; ``None``: no per-call charge."""
+    prices: dict[str, Price] = field(default_factory=dict)
+    """Per-target price overrides, by spec."""
+
+
+def _wait(options: RunOptions):  # type: ignore[no-untyped-def]
+    def wait(state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, RateLimitError) and exc.retry_after is not None:
+            return min(exc.retry_after, options.max_retry_after)
+        return float(options.backoff * 2 ** (state.attempt_number - 1))
+
+    return wait
+
+
+class _Call:
+    """One call to one target: guard, stream with retries, meter, price, record."""
+
+    def __init__(self, target: Target, request: Request, run_id: str, sinks: Sequence[Sink], options: RunOptions):
+        self.spec = target.spec
+        self.target = target
+        self.request = request
+        self.run_id = run_id
+        self.sinks = sinks
+        self.options = options
+        self.call_id = new_id()
+        self.meter = Meter()
+        self.attempts = 0
+
+    async def execute(self) -> CallRecord:
+        outcome = guard(self.request, self.target.locality, self.options.guard)
+        if outcome.reroute_local:
+            self.target = resolve(self.options.local_target)
+        start = CallStart(
+            self.call_id, self.run_id, self.spec, self.target.provider, self.target.model, self.target.locality
+        )
+        _notify(self.sinks, "on_call_start", start)
+        error: WorkbenchError | None = None
+        try:
+            if outcome.blocked:
+                raise PrivacyBlocked(f"Not sent: the privacy guard blocked data for {self.target.locality.label}.")
+            async with asyncio.timeout(self.options.timeout):
+                await self._stream_with_retries(outcome.request)
+        except TimeoutError:
+            error = CallTimeout(f"{self.spec} gave no complete answer within {self.options.timeout:g} s.")
+        except WorkbenchError as exc:
+            error = exc
+        except Exception as exc:  # a bug in a backend must not sink the run
+            error = TargetError(f"{self.spec} raised {type(exc).__name__}: {exc}")
+        self.meter.finish()
+        record = self._record(outcome.privacy, error)
+        _notify(self.sinks, "on_record", record)
+        return record
+
+    async def _stream_with_retries(self, request: Request) -> None:
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self.options.retries + 1),
+            wait=_wait(self.options),
+            retry=retry_if_exception(lambda e: isinstance(e, TargetError) and e.retryable and not self.meter.text),
+            reraise=True,
+        )
+        async for attempt in retrying:
+            with attempt:
+                self.attempts += 1
+                async for event in self.target.stream(request):
+                    if isinstance(event, TextDelta):
+                        self.meter.text_arrived(event.text)
+                        _notify(self.sinks, "on_delta", self.call_id, event.text)
+                    else:
+                        self.meter.usage = event
+
+    def _record(self, privacy: object, error: WorkbenchError | None) -> CallRecord:
+        meter = self.meter
+        usage = meter.usage
+        input_tokens = usage.input_tokens if usage else None
+        output_tokens = usage.output_tokens if usage else None
+        if isinstance(error, _NOT_SENT):
+            cost_usd, basis = 0.0, "not sent"
+        else:
+            cost = price_call(
+                model=self.target.model,
+                locality=self.target.locality,
+                input_tokens=input_tokens,
+                output_tokens=output_tokens,
+                busy_s=meter.latency_s,
+                override=self.options.prices.get(self.spec) or getattr(self.target, "price", None),
+                compute_per_hour=self.options.compute_per_hour,
+            )
+            cost_usd, basis = cost.usd, cost.basis
+        secrets = tuple(getattr(self.target, "secrets", ()))
+        return CallRecord(
+            call_id=self.call_id,
+            run_id=self.run_id,
+            target=self.spec,
+            provider=self.target.provider,
+            model=self.target.model,
+            locality=self.target.locality,
+            started_at=meter.started_at,
+            ttft_s=meter.ttft_s,
+            latency_s=meter.latency_s,
+            input_tokens=input_tokens,
+            output_tokens=output_tokens,
+            tokens_estimated=usage.estimated if usage else False,
+            decode_tps=meter.decode_tps(output_tokens),
+            cost_usd=cost_usd,
+            cost_basis=basis,
+            params=self.request.params,
+            response=meter.response,
+            prompt=tuple(dict(m) for m in self.request.messages) if self.options.store_prompts else None,
+            engine_metrics=dict(usage.engine_metrics) if usage else {},
+            error_type=type(error).__name__ if error else None,
+            error_message=redact_secrets(str(error), secrets) if error else None,
+            attempts=self.attempts,
+            privacy=privacy,  # type: ignore[arg-type]
+        )
+
+
+def _notify(sinks: Iterable[Sink], method: str, *args: object) -> None:
+    for sink in sinks:
+        try:
+            getattr(sink, method)(*args)
+        except Exception as exc:
+            log.warning("sink %r failed in %s: %s", sink, method, redact_secrets(str(exc)))
+
+
+_stores: dict[str, Store] = {}
+
+
+def _default_store() -> Store:
+    from workbench.store import default_store_path
+
+    path = str(default_store_path())
+    if path not in _stores:
+        _stores[path] = Store(path)
+    return _stores[path]
+
+
+async def arun(
+    prompt: str | Sequence[Message],
+    targets: Sequence[str | Target] | None = None,
+    *,
+    system: str | None = None,
+    temperature: float | None = None,
+    max_tokens: int | None = 256,
+    seed: int | None = None,
+    stop: str | Sequence[str] | None = None,
+    store: Store | bool = True,
+    sinks: Sequence[Sink] = (),
+    options: RunOptions | None = None,
+    **option_values: object,
+) -> RunResult:
+    """Send ``prompt`` to every target at once; return one record per target, in order.
+
+    ``store=True`` appends to the default run log (``WORKBENCH_STORE`` or
+    ``.workbench/runs.sqlite``); pass a :class:`Store` for another, or ``False`` for none.
+    Extra keyword arguments set :class:`RunOptions` fields (``timeout=30``, ``guard="redact"``).
+    """
+    from workbench.env import load_env_once
+
+    load_env_once()
+    request = Request.build(prompt, system=system, temperature=temperature, max_tokens=max_tokens, seed=seed, stop=stop)
+    options = RunOptions(**option_values) if options is None else options  # type: ignore[arg-type]
+    resolved = [resolve(t, price=options.prices.get(t)) if isinstance(t, str) else t for t in targets or DEFAULT_TARGETS]
+    all_sinks: list[Sink] = list(sinks)
+    if store is not False:
+        all_sinks.insert(0, _default_store() if store is True else store)  # recorded before anything renders
+    run_id = new_id()
+    calls = [_Call(t, request, run_id, all_sinks, options) for t in resolved]
+    records = await asyncio.gather(*(c.execute() for c in calls))
+    return RunResult(run_id, tuple(records))
+
+
+def run(prompt: str | Sequence[Message], targets: Sequence[str | Target] | None = None, **kwargs: object) -> RunResult:
+    """Blocking :func:`arun`; works inside a notebook whose event loop is already running."""
+    return run_sync(arun(prompt, targets, **kwargs))  # type: ignore[arg-type]

@@ -1,0 +1,111 @@
+"""Records rendered as a DataFrame, a side-by-side text table and HTML. Rendering only: no figure is computed here."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from workbench.request import CallRecord
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["figure_rows", "records_frame", "records_html", "records_text"]
+
+
+def _seconds(value: float | None) -> str:
+    return "-" if value is None else f"{value * 1000:.0f} ms" if value < 1 else f"{value:.2f} s"
+
+
+def _cost(record: CallRecord) -> str:
+    if record.cost_usd is None:
+        return "unknown"
+    return f"${record.cost_usd:.6f}" if record.cost_usd else "$0"
+
+
+def _tokens(record: CallRecord) -> str:
+    if record.input_tokens is None and record.output_tokens is None:
+        return "-"
+    mark = " (est.)" if record.tokens_estimated else ""
+    return f"{record.input_tokens if record.input_tokens is not None else '?'} in / {record.output_tokens} out{mark}"
+
+
+def _privacy(record: CallRecord) -> str:
+    if record.privacy is None or not record.privacy.entities:
+        return "none found"
+    found = ", ".join(f"{kind} x{count}" for kind, count in sorted(record.privacy.entities.items()))
+    return f"{found} ({record.privacy.action})"
+
+
+def figure_rows(record: CallRecord) -> list[tuple[str, str]]:
+    """The labelled figures of one record, formatted for display."""
+    rows = [
+        ("where", record.locality.label),
+        ("time to first token", _seconds(record.ttft_s)),
+        ("latency", _seconds(record.latency_s)),
+        ("tokens/s", "-" if record.decode_tps is None else f"{record.decode_tps:.1f}"),
+        ("tokens", _tokens(record)),
+        ("cost", _cost(record)),
+        ("privacy", _privacy(record)),
+    ]
+    if record.replayed:
+        rows.append(("source", "recorded (replayed)"))
+    return rows
+
+
+def records_frame(records: Sequence[CallRecord]) -> pd.DataFrame:
+    """One row per call with every field of the record."""
+    import pandas as pd
+
+    from workbench.store import COLUMNS
+
+    frame = pd.DataFrame([r.to_dict() for r in records], columns=list(COLUMNS))
+    frame["started_at"] = pd.to_datetime(frame["started_at"], unit="s", utc=True)
+    return frame
+
+
+def records_text(records: Sequence[CallRecord], width: int = 120) -> str:
+    """The answers and figures side by side, one column per target, as plain text."""
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(show_lines=True, expand=True)
+    table.add_column("", style="bold", no_wrap=True)
+    for record in records:
+        table.add_column(record.target, overflow="fold")
+    answers = [r.response if r.ok else f"ERROR {r.error_type}: {r.error_message}" for r in records]
+    table.add_row("answer", *answers)
+    labels = [label for label, _ in figure_rows(records[0])] if records else []
+    values = [dict(figure_rows(r)) for r in records]
+    for label in labels:
+        table.add_row(label, *(v.get(label, "-") for v in values))
+    console = Console(width=width, record=True, file=_Null(), color_system=None)
+    console.print(table)
+    return console.export_text()
+
+
+def records_html(records: Sequence[CallRecord]) -> str:
+    """The same side-by-side comparison as an HTML table (for nbconvert and non-widget frontends)."""
+    head = "".join(
+        f"<th>{html.escape(r.target)}<br><small>{html.escape(r.locality.label)}</small></th>" for r in records
+    )
+    answers = "".join(
+        f"<td style='white-space:pre-wrap;vertical-align:top'>"
+        f"{html.escape(r.response if r.ok else f'ERROR {r.error_type}: {r.error_message}')}</td>"
+        for r in records
+    )
+    rows = [f"<tr><th>answer</th>{answers}</tr>"]
+    values = [dict(figure_rows(r)) for r in records]
+    for label, _ in figure_rows(records[0]) if records else []:
+        cells = "".join(f"<td>{html.escape(v.get(label, '-'))}</td>" for v in values)
+        rows.append(f"<tr><th>{html.escape(label)}</th>{cells}</tr>")
+    return f"<table class='workbench-run'><tr><th></th>{head}</tr>{''.join(rows)}</table>"
+
+
+class _Null:
+    def write(self, _: str) -> int:
+        return 0
+
+    def flush(self) -> None:
+        pass

@@ -1,0 +1,135 @@
+"""Any model LiteLLM knows: ``openai/gpt-4o-mini``, ``anthropic/...``, or ``openai/NAME@URL`` for any
+OpenAI-compatible server.
+
+LiteLLM is imported lazily (7-10 s) and told to use its bundled price map, so nothing is
+downloaded. Its own retries are switched off: the runner retries, before the first token only.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import AsyncIterator
+from typing import Any
+
+from workbench.errors import MissingKeyError
+from workbench.pricing import Price
+from workbench.request import Locality, Request
+from workbench.targets.base import Event, locality_of_url
+from workbench.targets.chunks import openai_events
+from workbench.targets.errors import translate
+
+__all__ = ["LiteLLMTarget", "import_litellm", "warm_litellm"]
+
+_import_lock = threading.Lock()
+NO_KEY = "no-key-needed"
+"""Sent to OpenAI-compatible servers on your own machine or network, which need no key."""
+
+
+def import_litellm() -> Any:
+    """Import LiteLLM with its bundled (offline) price map, once."""
+    with _import_lock:
+        os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+        import litellm
+
+        litellm.suppress_debug_info = True
+        litellm.drop_params = True
+        return litellm
+
+
+def warm_litellm() -> threading.Thread:
+    """Import LiteLLM in a background thread, so the first cloud call does not wait for it."""
+    thread = threading.Thread(target=import_litellm, name="workbench-warm-litellm", daemon=True)
+    thread.start()
+    return thread
+
+
+class LiteLLMTarget:
+    """A model called through LiteLLM, streaming with usage."""
+
+    def __init__(
+        self,
+        spec: str,
+        model: str,
+        *,
+        api_base: str | None = None,
+        api_key: str | None = None,
+        price: Price | None = None,
+        locality: Locality | None = None,
+    ) -> None:
+        self.spec = spec
+        self.model = model
+        self.provider = model.split("/", 1)[0] if "/" in model else "litellm"
+        self.api_base = api_base
+        self._api_key = api_key
+        self.price = price
+        self.locality = locality or (locality_of_url(api_base) if api_base else Locality.CLOUD)
+
+    def __repr__(self) -> str:
+        base = f", api_base={self.api_base!r}" if self.api_base else ""
+        return f"LiteLLMTarget({self.spec!r}{base})"
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Secrets this target holds, to strip from any message."""
+        return (self._api_key,) if self._api_key else ()
+
+    def missing_keys(self) -> list[str]:
+        """Environment variables the provider needs and that are not set (empty when a key or server is given)."""
+        if self._api_key or self.api_base:
+            return []
+        litellm = import_litellm()
+        try:
+            report = litellm.validate_environment(model=self.model)
+        except Exception:
+            return []
+        return list(report.get("missing_keys") or [])
+
+    @property
+    def key_hint(self) -> str:
+        """What to set when the provider rejects the key."""
+        provider_var = f"{self.provider.upper()}_API_KEY"
+        return f"{provider_var} (environment or .env file) or api_key=..."
+
+    async def stream(self, request: Request) -> AsyncIterator[Event]:
+        """Stream the answer from LiteLLM, usage included."""
+        missing = self.missing_keys()
+        if missing:
+            raise MissingKeyError(
+                f"{self.spec} needs {' and '.join(missing)}: set it in the environment or a .env file "
+                "(never in the notebook), or pass api_key=..."
+            )
+        litellm = import_litellm()
+        kwargs: dict[str, Any] = {
+            "model": self.model,
+            "messages": [dict(m) for m in request.messages],
+            "stream": True,
+            "stream_options": {"include_usage": True},
+            "num_retries": 0,
+            "max_retries": 0,
+        }
+        for name in ("temperature", "max_tokens", "seed"):
+            if getattr(request, name) is not None:
+                kwargs[name] = getattr(request, name)
+        if request.stop:
+            kwargs["stop"] = list(request.stop)
+        if self.api_base:
+            kwargs["api_base"] = self.api_base
+            kwargs["api_key"] = self._api_key or NO_KEY
+        elif self._api_key:
+            kwargs["api_key"] = self._api_key
+        try:
+            response = await litellm.acompletion(**kwargs)
+        except Exception as exc:
+            raise translate(exc, spec=self.spec, key_hint=self.key_hint, started_text=False, secrets=self.secrets) from None
+
+        def estimate(answer: str) -> tuple[int, int]:
+            messages = kwargs["messages"]
+            return litellm.token_counter(model=self.model, messages=messages), litellm.token_counter(
+                model=self.model, text=answer
+            )
+
+        async for event in openai_events(
+            response, spec=self.spec, key_hint=self.key_hint, secrets=self.secrets, estimate_tokens=estimate
+        ):
+            yield event
