@@ -1,26 +1,42 @@
-"""Secret redaction: no key, or any part of one, reaches an output, the store or a log."""
+"""Secret redaction: no key, or any part of one, reaches an output, the store or a log.
+
+:func:`redact_secrets` removes, from any text (an error message, a URL, a prompt to be stored):
+
+- the known secrets passed in, and the values of secret-looking environment variables;
+- any run of key characters that shares 8 or more characters with one of those (a key
+  that a provider echoed truncated or masked, like ``sk-proj-****abcd1234``);
+- every secret the detectors of :mod:`workbench.privacy.keys` find (provider key formats,
+  tokens, private keys, webhook URLs, ``?key=`` in URLs, values after ``api_key=`` ...).
+"""
 
 from __future__ import annotations
 
 import os
 import re
 
-__all__ = ["redact_secrets"]
+from workbench.privacy.keys import find_secrets
 
-_KEY_PATTERNS = re.compile(
-    r"(sk-[A-Za-z0-9_\-]{8,}|AKIA[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{20,}|AIza[0-9A-Za-z_\-]{20,}"
-    r"|xox[abprs]-[A-Za-z0-9\-]{10,}|(?<=[?&](?:key|api_key|apikey|token|access_token)=)[^&\s\"']+"
-    r"|(?<=Bearer )[A-Za-z0-9._\-]{8,})"
-)
-_ENV_HINTS = ("KEY", "TOKEN", "SECRET", "PASSWORD")
+__all__ = ["REDACTED", "redact_secrets"]
+
+REDACTED = "[REDACTED]"
+"""What a secret is replaced with."""
+
+_ENV_HINTS = ("KEY", "TOKEN", "SECRET", "PASSWORD", "PASSWD", "CREDENTIAL")
+_MIN_SECRET = 8
+_FRAGMENT = 8
+_KEYISH_RUN = re.compile(rf"[A-Za-z0-9_\-+/=.]{{{_FRAGMENT},}}")
 
 
 def _environment_secrets() -> list[str]:
     return [
         value
         for name, value in os.environ.items()
-        if any(hint in name.upper() for hint in _ENV_HINTS) and len(value) >= 8
+        if any(hint in name.upper() for hint in _ENV_HINTS) and len(value) >= _MIN_SECRET
     ]
+
+
+def _fragments(secrets: list[str]) -> set[str]:
+    return {s[i : i + _FRAGMENT] for s in secrets for i in range(len(s) - _FRAGMENT + 1)}
 
 
 def redact_secrets(text: str, known: list[str] | tuple[str, ...] = ()) -> str:
@@ -28,7 +44,27 @@ def redact_secrets(text: str, known: list[str] | tuple[str, ...] = ()) -> str:
 
     ``known`` adds secrets to remove (for example an ``api_key`` passed to a target).
     """
-    for secret in sorted({*known, *_environment_secrets()}, key=len, reverse=True):
-        if secret and len(secret) >= 8:
-            text = text.replace(secret, "[REDACTED]")
-    return _KEY_PATTERNS.sub("[REDACTED]", text)
+    secrets = sorted(
+        {s for s in (*known, *_environment_secrets()) if s and len(s) >= _MIN_SECRET}, key=len, reverse=True
+    )
+    for secret in secrets:
+        text = text.replace(secret, REDACTED)
+    if secrets:
+        fragments = _fragments(secrets)
+
+        def scrub(match: re.Match[str]) -> str:
+            run = match.group()
+            hit = any(run[i : i + _FRAGMENT] in fragments for i in range(len(run) - _FRAGMENT + 1))
+            return REDACTED if hit else run
+
+        text = _KEYISH_RUN.sub(scrub, text)
+    spans = sorted(find_secrets(text), key=lambda s: (s.start, -s.end))
+    pieces: list[str] = []
+    position = 0
+    for span in spans:
+        if span.start < position:
+            continue
+        pieces += [text[position : span.start], REDACTED]
+        position = span.end
+    pieces.append(text[position:])
+    return "".join(pieces)
