@@ -19,6 +19,7 @@ from workbench.routing.experiment import (
     make_policy,
     policy_curves,
     prepare,
+    replay_at_quality,
     run_experiment,
 )
 from workbench.routing.learned import LearnedRouter
@@ -60,6 +61,7 @@ __all__ = [
     "price_for",
     "rank_curve",
     "replay",
+    "replay_at_quality",
     "run_experiment",
     "share_for_gap",
     "share_for_quality",

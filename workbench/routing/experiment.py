@@ -24,7 +24,16 @@ from workbench.routing.rules import RulesPolicy
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["POLICIES", "ExperimentReport", "SplitName", "make_policy", "policy_curves", "prepare", "run_experiment"]
+__all__ = [
+    "POLICIES",
+    "ExperimentReport",
+    "SplitName",
+    "make_policy",
+    "policy_curves",
+    "prepare",
+    "replay_at_quality",
+    "run_experiment",
+]
 
 SplitName = Literal["train", "test", "all"]
 
@@ -181,3 +190,20 @@ def policy_curves(data: Outcomes, names: Sequence[str], *, seed: int = 0, test_f
     shares, quality = rank_curve(edge, cloud, oracle_scores(edge, cloud))
     frames.append(pd.DataFrame({"policy": "oracle", "cloud_share": shares, "quality": quality}))
     return pd.concat(frames, ignore_index=True)
+
+
+def replay_at_quality(
+    data: Outcomes, scores: np.ndarray, target: float, *, edge_first: bool = False
+) -> ReplayResult | None:
+    """The replay at the smallest cloud share (highest scores first) whose quality reaches ``target``.
+
+    ``None`` when even sending everything to the cloud does not reach it.
+    """
+    edge, cloud = data.array("edge_score"), data.array("cloud_score")
+    _, quality = rank_curve(edge, cloud, scores)
+    reached = np.flatnonzero(quality >= target - 1e-12)
+    if reached.size == 0:
+        return None
+    mask = np.zeros(len(data), dtype=bool)
+    mask[np.argsort(-np.asarray(scores), kind="stable")[: reached[0]]] = True
+    return replay(data, mask, edge_first=edge_first)
