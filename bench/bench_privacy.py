@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import platform
 import random
 import statistics
 import time
@@ -176,6 +178,11 @@ def main() -> int:
     print_scores(
         f"Holdout set: {len(holdout_rows)} prompts, {sum(len(r.gold) for r in holdout_rows)} entities", holdout
     )
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+    print(
+        f"  machine: {os.cpu_count()} CPUs, load average {load if load is None else round(load, 2)} "
+        "(times rise with load; compare runs on a quiet machine)"
+    )
     timings = {}
     for size, goal in GOAL_MS.items():
         timings[size] = t = time_ms(inspect, sample(size), loops=50 if size <= 1024 else 10)
@@ -191,6 +198,7 @@ def main() -> int:
         "holdout_prompts": len(holdout_rows),
         "holdout_scores": {kind: s.to_dict() for kind, s in holdout.items()},
         "timing_ms": {f"{size // 1024}kb": t for size, t in timings.items()},
+        "machine": {"cpus": os.cpu_count(), "load_average_1min": load, "python": platform.python_version()},
         "goals": {"precision_recall": GOAL_PR, "ms": {f"{k // 1024}kb": v for k, v in GOAL_MS.items()}},
         "pass": {
             "precision_recall": all(

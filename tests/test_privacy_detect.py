@@ -78,3 +78,15 @@ def test_inspection_counts_spans_and_json_never_hold_values() -> None:
 def test_empty_and_plain_text() -> None:
     assert not inspect("")
     assert inspect("The quick brown fox jumps over the lazy dog.").counts == {}
+
+
+def test_phone_context_and_regions() -> None:
+    assert found("phone: 2125550187") == [("phone", "2125550187")]
+    assert found("ref 2125550187") == []  # a bare run without a phone word
+    assert found("grew from 8 336 817 to 8 804 190") == []  # thousands separators
+    assert found("ISBN-10 0-306-40615-2") == []
+    us = "call (212) 736-5000"
+    assert inspect(us, regions=("GB",)).counts == {}
+    assert inspect(us, regions=("US",)).counts == {"phone": 1}
+    with pytest.raises(ValueError, match="Unknown phone region"):
+        inspect(us, regions=("XX",))

@@ -32,19 +32,38 @@ DEFAULT_REGIONS: tuple[str, ...] = ("US", "GB", "DE", "FR", "ES", "IT", "NL", "I
 _CANDIDATE = re.compile(r"[+(\d](?<![\w+\-./#][+(\d])[\d().\- ]{5,21}\d(?![\w\-/]|[.:]\d)")
 _WELL_FORMED = re.compile(r"\+?\(?\d")
 _DATE = re.compile(r"\d{1,4}([./\-])\d{1,2}\1\d{1,4}|\d{4}(?:\d{4})?")
-_PHONE_WORD = re.compile(
-    r"(?:phone|tel|telephone|mobile|cell|call|fax|whatsapp|sms|text me|ring|dial|number|no\.?|nr\.?|"
-    r"téléphone|telefon|handy|móvil|cellulare)\W{0,4}(?:\w+\W{1,3}){0,2}$",
-    re.IGNORECASE,
-)
-_NOT_PHONE_WORD = re.compile(
-    r"(?:order|invoice|tracking|track|isbn(?:-1[03])?|issn|ref|reference|ticket|case|account|acct|serial|"
-    r"sku|po|id|version|v|build|release|driver|cuda|patent|item|shipment|parcel|awb|doi|pin|otp|code)"
-    r"\s*(?:no\.?|number|#|:)?\s*$",
-    re.IGNORECASE,
-)
+# Words just before a digit run: a phone word (up to two words back) makes a bare run count;
+# a reference word right before it rules the run out.
+# fmt: off
+_PHONE_WORDS = frozenset({
+    "phone", "tel", "telephone", "mobile", "cell", "call", "fax", "whatsapp", "sms", "text", "ring",
+    "dial", "number", "no", "nr", "téléphone", "telefon", "handy", "móvil", "cellulare", "portable",
+})
+_NOT_PHONE_WORDS = frozenset({
+    "order", "invoice", "tracking", "track", "isbn", "issn", "ref", "reference", "ticket", "case",
+    "account", "acct", "serial", "sku", "po", "id", "version", "v", "build", "release", "driver",
+    "cuda", "patent", "item", "shipment", "parcel", "awb", "doi", "pin", "otp", "code",
+})
+# fmt: on
+_FILLERS = frozenset({"no", "nr", "number", "#"})
+_WORD = re.compile(r"[^\W\d_]+|#")
 _GROUPS = re.compile(r"\d+")
-_DIGIT_TOKEN_BEFORE = re.compile(r"\w*\d\w*[ \-]$")
+
+
+def _context(before: str) -> tuple[bool, bool]:
+    """(a phone word is near, a reference word or a digit-bearing token is right before)."""
+    stripped = before.rstrip(" :")
+    if before.endswith((" ", "-")) and stripped:
+        token_start = len(stripped)
+        while token_start and (stripped[token_start - 1].isalnum() or stripped[token_start - 1] in "_-"):
+            token_start -= 1
+        if any(c.isdigit() for c in stripped[token_start:]):
+            return False, True  # a piece of a longer code: DE89 3704 0044 ..., ISBN-10 0-306-...
+    words = _WORD.findall(before.lower())[-3:]
+    last = [w for w in words if w not in _FILLERS][-1:]
+    if last and last[0] in _NOT_PHONE_WORDS and words and words[-1] in (*_FILLERS, last[0]):
+        return False, True
+    return any(w in _PHONE_WORDS for w in words), False
 
 
 @functools.cache
@@ -113,11 +132,9 @@ def find_phones(text: str, regions: Sequence[str] = DEFAULT_REGIONS) -> Iterator
         start, candidate = match.start(), match.group()
         if candidate.count("(") != candidate.count(")") or not _WELL_FORMED.match(candidate):
             continue
-        if not 7 <= sum(c.isdigit() for c in candidate) <= 15:
+        near_phone_word, ruled_out = _context(text[max(0, start - 30) : start])
+        if ruled_out:
             continue
-        before = text[max(0, start - 30) : start]
-        if _NOT_PHONE_WORD.search(before) or _DIGIT_TOKEN_BEFORE.search(before):
-            continue  # an order number, or a piece of a longer code
-        if _looks_like_phone(candidate, bool(_PHONE_WORD.search(before))) and _valid(candidate, regions):
+        if _looks_like_phone(candidate, near_phone_word) and _valid(candidate, regions):
             form = "international" if candidate.startswith(("+", "00")) else "national"
             yield Span(start, match.end(), "phone", form)
