@@ -1,7 +1,7 @@
 """Privacy inspector bench: precision/recall per entity type on the labelled set, and speed.
 
-    python bench/bench_privacy.py            # figures, pass/short per goal, bench/results/privacy.json
-    python bench/bench_privacy.py --compare  # also the alternatives that were measured and not chosen
+    python bench/bench_privacy.py               # figures, pass/short per goal, bench/results/privacy.json
+    python bench/bench_privacy.py --no-compare  # without the alternatives that were measured and not chosen
 
 Goals (issue 4): precision and recall >= 0.95 for every structured type; inspecting a 1 KB
 prompt <= 2 ms median, a 10 KB prompt <= 20 ms median.
@@ -10,25 +10,26 @@ prompt <= 2 ms median, a 10 KB prompt <= 20 ms median.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import platform
 import random
 import statistics
+import sys
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from workbench.privacy import STRUCTURED_TYPES, Inspection, Span, inspect
-from workbench.privacy.evaluate import LabelledText, Score, load_labelled, score
-from workbench.privacy.inspector import _resolve
-
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.common import figure, write  # noqa: E402
+from workbench.privacy import STRUCTURED_TYPES, Inspection, Span, inspect  # noqa: E402
+from workbench.privacy.evaluate import LabelledText, Score, load_labelled, score  # noqa: E402
+from workbench.privacy.inspector import _resolve  # noqa: E402
+
 LABELLED = ROOT / "tests" / "data" / "privacy_labelled.jsonl"
 # Written after the detectors were tuned on LABELLED and scored once before any further change:
 # the fairer estimate of how the detectors do on text they were not fitted to.
 HOLDOUT = ROOT / "tests" / "data" / "privacy_holdout.jsonl"
-RESULTS = ROOT / "bench" / "results" / "privacy.json"
 GOAL_PR = 0.95
 GOAL_MS = {1024: 2.0, 10240: 20.0}
 
@@ -47,8 +48,8 @@ def sample(size: int) -> str:
     return out[:size]
 
 
-def time_ms(inspector: Callable[[str], object], text: str, runs: int = 7, loops: int = 20) -> dict[str, float]:
-    """Median, min and max over ``runs`` of the mean time of ``loops`` calls, in ms."""
+def time_ms(inspector: Callable[[str], object], text: str, runs: int = 7, loops: int = 20) -> list[float]:
+    """The mean time of ``loops`` calls, in ms, for each of ``runs`` runs (after one warm-up call)."""
     inspector(text)
     means = []
     for _ in range(runs):
@@ -56,13 +57,7 @@ def time_ms(inspector: Callable[[str], object], text: str, runs: int = 7, loops:
         for _ in range(loops):
             inspector(text)
         means.append((time.perf_counter() - start) / loops * 1000)
-    return {
-        "median": round(statistics.median(means), 3),
-        "min": round(min(means), 3),
-        "max": round(max(means), 3),
-        "runs": runs,
-        "loops": loops,
-    }
+    return means
 
 
 def print_scores(title: str, scores: dict[str, Score]) -> None:
@@ -135,39 +130,52 @@ def swapped(kind: str, finder: Callable[[str], Iterable[Span]]) -> Callable[[str
     return run
 
 
-def compare(rows: list[LabelledText]) -> dict[str, dict[str, object]]:
+def compare(rows: list[LabelledText]) -> list[dict[str, object]]:
     """Score (within the whole inspector) and time (alone) each detector against its alternative."""
     from workbench.privacy.keys import find_secrets
     from workbench.privacy.phones import find_phones
 
-    candidates: dict[str, tuple[str, Callable[[str], Iterable[Span]]]] = {
-        "phone: regex candidates + phonenumbers.parse (chosen)": ("phone", find_phones),
-        "phone: phonenumbers.PhoneNumberMatcher": ("phone", matcher_phones),
-        "secret: provider formats + key-context entropy (chosen)": ("secret", find_secrets),
-        "secret: detect-secrets 1.5 default plugins": ("secret", detect_secrets_only),
-    }
+    pairs: list[tuple[str, Callable[[str], Iterable[Span]], str, Callable[[str], Iterable[Span]]]] = [
+        ("phone", find_phones, "phonenumbers.PhoneNumberMatcher", matcher_phones),
+        ("secret", find_secrets, "detect-secrets 1.5 (default plugins and filters)", detect_secrets_only),
+    ]
     text = sample(10240)
-    out: dict[str, dict[str, object]] = {}
-    for name, (kind, finder) in candidates.items():
+    figures = []
+    for kind, chosen, other_name, other in pairs:
         try:
-            s = score(rows, swapped(kind, finder))[kind]
-            timing = time_ms(lambda t, f=finder: list(f(t)), text, runs=3, loops=3)  # type: ignore[misc]
+            measured = {}
+            for label, finder in (("chosen", chosen), ("other", other)):
+                s = score(rows, swapped(kind, finder))[kind]
+                ms = time_ms(lambda t, f=finder: list(f(t)), text, runs=3, loops=3)  # type: ignore[misc]
+                measured[label] = (s, ms)
         except ImportError as error:
-            print(f"  {name}: not installed ({error})")
+            print(f"  {other_name}: not installed ({error})")
             continue
+        (mine, mine_ms), (theirs, theirs_ms) = measured["chosen"], measured["other"]
         print(
-            f"  {name}: P={s.precision:.3f} R={s.recall:.3f}; this detector alone on 10 KB: "
-            f"median {timing['median']:.1f} ms"
+            f"  {kind}: chosen P={mine.precision:.3f} R={mine.recall:.3f}; "
+            f"{other_name} P={theirs.precision:.3f} R={theirs.recall:.3f}"
         )
-        out[name] = {**s.to_dict(), "detector_ms_10kb": timing["median"]}
-    return out
+        for label, s in (("chosen", mine), (other_name, theirs)):
+            figures.append(figure(f"{kind} detector precision ({label})", s.precision, "ratio"))
+            figures.append(figure(f"{kind} detector recall ({label})", s.recall, "ratio"))
+        figures.append(
+            figure(
+                f"{kind} detector alone, 10 KB (median)",
+                statistics.median(mine_ms),
+                "ms",
+                ratio=statistics.median(mine_ms) / statistics.median(theirs_ms),
+                alternative=other_name,
+                values=mine_ms,
+            )
+        )
+    return figures
 
 
 def main() -> int:
-    """Run the bench, print the figures and verdicts, write the JSON fragment."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--compare", action="store_true", help="also measure the alternatives")
-    parser.add_argument("--out", type=Path, default=RESULTS)
+    """Run the bench, print the figures and verdicts, write ``bench/results/privacy.json``."""
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
+    parser.add_argument("--no-compare", action="store_true", help="skip the alternatives not chosen")
     args = parser.parse_args()
 
     rows = load_labelled(LABELLED)
@@ -178,41 +186,41 @@ def main() -> int:
     print_scores(
         f"Holdout set: {len(holdout_rows)} prompts, {sum(len(r.gold) for r in holdout_rows)} entities", holdout
     )
+    figures = []
+    for kind in STRUCTURED_TYPES:
+        for what in ("precision", "recall"):
+            value = getattr(scores[kind], what)
+            figures.append(figure(f"{kind} {what}", value, "ratio", goal=f">= {GOAL_PR}", passed=value >= GOAL_PR))
+    for what in ("precision", "recall"):
+        figures.append(figure(f"secret {what}", getattr(scores["secret"], what), "ratio"))
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
-    print(
-        f"  machine: {os.cpu_count()} CPUs, load average {load if load is None else round(load, 2)} "
-        "(times rise with load; compare runs on a quiet machine)"
-    )
-    timings = {}
+    print(f"  load average {load if load is None else round(load, 2)} (times rise with load)")
     for size, goal in GOAL_MS.items():
-        timings[size] = t = time_ms(inspect, sample(size), loops=50 if size <= 1024 else 10)
-        verdict = "pass" if t["median"] <= goal else "short"
-        print(
-            f"  inspect {size // 1024:>2} KB: median {t['median']:.2f} ms "
-            f"(min {t['min']:.2f}, max {t['max']:.2f}; {t['runs']} runs x {t['loops']})  "
-            f"goal <= {goal} ms  {verdict}"
+        runs = time_ms(inspect, sample(size), loops=50 if size <= 1024 else 10)
+        median = statistics.median(runs)
+        figures.append(
+            figure(
+                f"inspect {size // 1024} KB prompt (median)",
+                median,
+                "ms",
+                goal=f"<= {goal} ms",
+                passed=median <= goal,
+                values=runs,
+            )
         )
-    result: dict[str, object] = {
-        "labelled_prompts": len(rows),
-        "scores": {kind: s.to_dict() for kind, s in scores.items()},
-        "holdout_prompts": len(holdout_rows),
-        "holdout_scores": {kind: s.to_dict() for kind, s in holdout.items()},
-        "timing_ms": {f"{size // 1024}kb": t for size, t in timings.items()},
-        "machine": {"cpus": os.cpu_count(), "load_average_1min": load, "python": platform.python_version()},
-        "goals": {"precision_recall": GOAL_PR, "ms": {f"{k // 1024}kb": v for k, v in GOAL_MS.items()}},
-        "pass": {
-            "precision_recall": all(
-                scores[k].precision >= GOAL_PR and scores[k].recall >= GOAL_PR for k in STRUCTURED_TYPES
-            ),
-            "speed": all(timings[k]["median"] <= v for k, v in GOAL_MS.items()),
-        },
-    }
-    if args.compare:
-        print("Alternatives (scored on their own type):")
-        result["compare"] = compare(rows)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({"privacy": result}, indent=2) + "\n")
-    print(f"wrote {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}")
+    if not args.no_compare:
+        print("Alternatives, scored on their own type inside the whole inspector:")
+        figures += compare(rows)
+    path = write(
+        "privacy",
+        figures,
+        load_average_1min=load,
+        labelled_prompts=len(rows),
+        scores={kind: s.to_dict() for kind, s in scores.items()},
+        holdout_prompts=len(holdout_rows),
+        holdout_scores={kind: s.to_dict() for kind, s in holdout.items()},
+    )
+    print(f"wrote {path.relative_to(ROOT)}")
     return 0
 
 
