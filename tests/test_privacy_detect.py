@@ -90,3 +90,12 @@ def test_phone_context_and_regions() -> None:
     assert inspect(us, regions=("US",)).counts == {"phone": 1}
     with pytest.raises(ValueError, match="Unknown phone region"):
         inspect(us, regions=("XX",))
+
+
+@pytest.mark.parametrize("text", ["1" * 100_000, "1 " * 50_000, "token=" + "a" * 100_000, "a@" * 50_000, ":" * 100_000])
+def test_long_adversarial_input_stays_linear(text: str) -> None:
+    import time
+
+    start = time.perf_counter()
+    inspect(text)
+    assert time.perf_counter() - start < 2.0  # ~40 ms here; a regex that backtracks takes minutes

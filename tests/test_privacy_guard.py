@@ -105,3 +105,9 @@ def test_destination_names() -> None:
     assert destination(Locality.CLOUD, "openai") == "cloud:openai"
     assert destination(Locality.CLOUD) == "cloud"
     assert destination(Locality.DEVICE, "mlc") == "device"
+
+
+def test_placeholders_number_distinct_values_per_type() -> None:
+    text = "a@example.com wrote to b@example.com and again to a@example.com"
+    out = guard(Request.build(text), Locality.CLOUD, "redact")
+    assert out.request.text == "[EMAIL_1] wrote to [EMAIL_2] and again to [EMAIL_1]"
