@@ -91,13 +91,13 @@ def _truth(value: object) -> float:
 
 
 def _side_costs(frame: pd.DataFrame, side: str, model: str, price: Price, output_estimate: int) -> tuple[bool, bool]:
-    """Fill token and cost columns for one side; return (tokens estimated, output tokens estimated)."""
+    """Fill token and cost columns for one side; return (counted with another model's tokenizer, outputs guessed)."""
     prompts = frame["prompt"].tolist()
     input_tokens, in_est = count_tokens(prompts, model, as_prompt=True)
     responses = frame[f"{side}_response"]
     if responses.isna().any():
         output_tokens = np.full(len(frame), float(output_estimate))
-        out_est, guessed = True, True
+        out_est, guessed = False, True
     else:
         output_tokens, out_est = count_tokens(responses.tolist(), model)
         guessed = False
@@ -136,6 +136,9 @@ def load_routellm(
     cloud_est, cloud_guess = _side_costs(frame, "cloud", cloud_model, cloud_price, output_tokens_estimate)
     frame["privacy_entities"] = [sum(count_entities(p).values()) for p in frame["prompt"]]
     notes = ["no latency in these files: latency is unknown"]
+    for model, estimated in ((edge_model, edge_est), (cloud_model, cloud_est)):
+        if estimated:
+            notes.append(f"{model} tokens counted with OpenAI's cl100k_base encoding (LiteLLM's fallback): estimated")
     if edge_guess or cloud_guess:
         notes.append(f"no responses in some files: output tokens estimated at {output_tokens_estimate} per call")
     return Outcomes(
@@ -143,7 +146,7 @@ def load_routellm(
         edge_model=edge_model,
         cloud_model=cloud_model,
         cost_basis=f"edge {edge_price.basis}; cloud {cloud_price.basis}",
-        tokens_estimated=edge_est or cloud_est,
+        tokens_estimated=edge_est or cloud_est or edge_guess or cloud_guess,
         cost_estimated=edge_guess or cloud_guess or edge_est or cloud_est,
         notes=tuple(notes),
     )
