@@ -12,7 +12,10 @@ def hybrid(*args: str, store: Path) -> subprocess.CompletedProcess[str]:
     import os
 
     return subprocess.run(
-        [sys.executable, "-m", "workbench.cli", *args], capture_output=True, text=True, timeout=180,
+        [sys.executable, "-m", "workbench.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=180,
         env={**os.environ, **env_args},
     )
 
@@ -38,8 +41,21 @@ def test_bad_argument_exits_2(tmp_path: Path) -> None:
 
 def test_run_prints_side_by_side_and_runs_lists_it(tmp_path: Path) -> None:
     store = tmp_path / "s.sqlite"
-    done = hybrid("run", "-t", "local/smollm2", "-t", "openai/gpt-4o-mini", "--max-tokens", "16",
-                  "--temperature", "0", "--seed", "1", "Say hello.", store=store)
+    done = hybrid(
+        "run",
+        "-t",
+        "local/smollm2",
+        "-t",
+        "openai/gpt-4o-mini",
+        "--max-tokens",
+        "16",
+        "--temperature",
+        "0",
+        "--seed",
+        "1",
+        "Say hello.",
+        store=store,
+    )
     assert done.returncode == 0, done.stderr
     assert "local/smollm2" in done.stdout and "openai/gpt-4o-mini" in done.stdout
     assert "time to first token" in done.stdout and "OPENAI_API_KEY" in done.stdout

@@ -40,7 +40,9 @@ def faults(tmp_path_factory: pytest.TempPathFactory) -> workbench.RunResult:
             "local/smollm2",
         ]
         started = time.perf_counter()
-        result = workbench.run("Hello?", targets, store=store, timeout=4, retries=1, backoff=0.1, max_tokens=16, temperature=0, seed=1)
+        result = workbench.run(
+            "Hello?", targets, store=store, timeout=4, retries=1, backoff=0.1, max_tokens=16, temperature=0, seed=1
+        )
         _timing["elapsed"] = time.perf_counter() - started
         _timing["store"] = store
         return result

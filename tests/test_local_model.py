@@ -33,13 +33,17 @@ def test_temperature_zero_with_seed_repeats_exactly() -> None:
 
 
 def test_max_tokens_is_honoured_and_counted_exactly() -> None:
-    record = workbench.run("Write a long story about a dragon.", ["local/smollm2"], temperature=0, seed=1, max_tokens=5)[0]
+    record = workbench.run(
+        "Write a long story about a dragon.", ["local/smollm2"], temperature=0, seed=1, max_tokens=5
+    )[0]
     assert record.output_tokens == 5
     assert record.engine_metrics["decode_tokens"] >= 4
 
 
 def test_stop_sequence_is_honoured() -> None:
-    record = workbench.run("Count from 1 to 10, separated by commas.", ["local/smollm2"], temperature=0, seed=1, stop=[","])[0]
+    record = workbench.run(
+        "Count from 1 to 10, separated by commas.", ["local/smollm2"], temperature=0, seed=1, stop=[","]
+    )[0]
     assert record.ok
     assert "," not in record.response
 

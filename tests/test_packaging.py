@@ -25,13 +25,19 @@ def test_environment_yml_matches_pyproject() -> None:
 def test_no_compromised_litellm_is_allowed() -> None:
     from packaging.specifiers import SpecifierSet
 
-    spec = next(d for d in tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"] if d.startswith("litellm"))
+    spec = next(
+        d
+        for d in tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+        if d.startswith("litellm")
+    )
     allowed = SpecifierSet(spec.removeprefix("litellm"))
     assert "1.82.7" not in allowed and "1.82.8" not in allowed
 
 
 def test_readme_opens_with_the_three_commands() -> None:
-    lines = [line.split("#")[0].strip() for line in (ROOT / "README.md").read_text().splitlines() if line.startswith("make ")]
+    lines = [
+        line.split("#")[0].strip() for line in (ROOT / "README.md").read_text().splitlines() if line.startswith("make ")
+    ]
     assert lines[:3] == ["make demo", "make lab", "make test"]
     assert "make test" in (ROOT / ".ci" / "run").read_text()
 

@@ -141,7 +141,6 @@ def test_planted_key_reaches_no_store_log_or_rendering(
         assert piece not in stored
 
 
-@pytest.mark.xfail(strict=True, reason="the runner stores prompts verbatim; issue 4 wants secrets redacted there")
 def test_secret_in_a_flagged_prompt_is_not_stored(server: ScriptedServer, tmp_path: Path) -> None:
     store = workbench.Store(tmp_path / "runs.sqlite")
     workbench.run(PROMPT, targets(server)[:1], store=store, timeout=20)

@@ -15,13 +15,30 @@ from workbench.store import MIGRATIONS, Store
 
 def make_record(**changes: object) -> CallRecord:
     values: dict[str, object] = dict(
-        call_id="c1", run_id="r1", target="openai/gpt-4o-mini", provider="openai", model="openai/gpt-4o-mini",
-        locality=Locality.CLOUD, started_at=1_760_000_000.25, ttft_s=0.31, latency_s=1.5, input_tokens=12,
-        output_tokens=40, tokens_estimated=True, decode_tps=33.5, cost_usd=0.000123, cost_basis="$0.15/M in",
-        params={"temperature": 0.0, "max_tokens": 64, "seed": 3, "stop": ["\n"]}, response="Paris. ✓",
+        call_id="c1",
+        run_id="r1",
+        target="openai/gpt-4o-mini",
+        provider="openai",
+        model="openai/gpt-4o-mini",
+        locality=Locality.CLOUD,
+        started_at=1_760_000_000.25,
+        ttft_s=0.31,
+        latency_s=1.5,
+        input_tokens=12,
+        output_tokens=40,
+        tokens_estimated=True,
+        decode_tps=33.5,
+        cost_usd=0.000123,
+        cost_basis="$0.15/M in",
+        params={"temperature": 0.0, "max_tokens": 64, "seed": 3, "stop": ["\n"]},
+        response="Paris. ✓",
         prompt=({"role": "system", "content": "Be brief."}, {"role": "user", "content": "Capital of France?"}),
-        engine_metrics={"ttft_s": 0.2}, error_type="StreamDropped", error_message="cut", attempts=2,
-        privacy=Privacy(entities={"email": 1}, destination="cloud:openai", action="redact"), replayed=True,
+        engine_metrics={"ttft_s": 0.2},
+        error_type="StreamDropped",
+        error_message="cut",
+        attempts=2,
+        privacy=Privacy(entities={"email": 1}, destination="cloud:openai", action="redact"),
+        replayed=True,
     )
     values.update(changes)
     return CallRecord(**values)  # type: ignore[arg-type]
@@ -39,9 +56,22 @@ def test_migrations_from_empty_create_the_schema(tmp_path: Path) -> None:
 def test_every_field_round_trips(tmp_path: Path) -> None:
     store = Store(tmp_path / "log.sqlite")
     full = make_record()
-    sparse = make_record(call_id="c2", ttft_s=None, input_tokens=None, output_tokens=None, decode_tps=None,
-                         cost_usd=None, prompt=None, privacy=None, error_type=None, error_message=None,
-                         tokens_estimated=False, replayed=False, locality=Locality.DEVICE, started_at=1.0)
+    sparse = make_record(
+        call_id="c2",
+        ttft_s=None,
+        input_tokens=None,
+        output_tokens=None,
+        decode_tps=None,
+        cost_usd=None,
+        prompt=None,
+        privacy=None,
+        error_type=None,
+        error_message=None,
+        tokens_estimated=False,
+        replayed=False,
+        locality=Locality.DEVICE,
+        started_at=1.0,
+    )
     store.append(full)
     store.append(sparse)
     assert store.records() == [full, sparse]

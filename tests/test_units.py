@@ -45,19 +45,25 @@ def test_request_validation_names_the_fix() -> None:
 def test_local_calls_are_priced_by_compute_when_asked() -> None:
     free = price_call(model="m", locality=Locality.DEVICE, input_tokens=1, output_tokens=1, busy_s=2.0)
     assert free.usd == 0.0 and "no compute price" in free.basis
-    paid = price_call(model="m", locality=Locality.DEVICE, input_tokens=1, output_tokens=1, busy_s=36.0, compute_per_hour=2.0)
+    paid = price_call(
+        model="m", locality=Locality.DEVICE, input_tokens=1, output_tokens=1, busy_s=36.0, compute_per_hour=2.0
+    )
     assert paid.usd == pytest.approx(0.02) and "$2/h" in paid.basis
 
 
 def test_cloud_cost_with_missing_tokens_is_unknown() -> None:
-    cost = price_call(model="x", locality=Locality.CLOUD, input_tokens=None, output_tokens=None, busy_s=1,
-                      override=Price(1, 1))
+    cost = price_call(
+        model="x", locality=Locality.CLOUD, input_tokens=None, output_tokens=None, busy_s=1, override=Price(1, 1)
+    )
     assert cost.usd is None and cost.basis.startswith("unknown")
 
 
 def test_redaction_removes_keys_and_url_tokens(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MY_SERVICE_TOKEN", "tok-abcdefgh12345")
-    text = "key sk-abcdefghijklmnop1234 at https://x.test/?key=AIzaSecretValue123 and tok-abcdefgh12345 plus custom-secret-99"
+    text = (
+        "key sk-abcdefghijklmnop1234 at https://x.test/?key=AIzaSecretValue123 "
+        "and tok-abcdefgh12345 plus custom-secret-99"
+    )
     clean = redact_secrets(text, ("custom-secret-99",))
     for secret in ("sk-abcdefghijklmnop1234", "AIzaSecretValue123", "tok-abcdefgh12345", "custom-secret-99"):
         assert secret not in clean

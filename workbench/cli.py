@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
 from typing import Any
@@ -18,7 +19,26 @@ def _fail(message: str) -> None:
     sys.exit(2)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+# Commands that live with their feature, imported only when used.
+_LAZY_COMMANDS = {
+    "inspect": "workbench.privacy_cli:inspect_command",
+    "experiment": "workbench.routing.cli:experiment_command",
+}
+
+
+class _LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *_LAZY_COMMANDS])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in _LAZY_COMMANDS:
+            module, _, attr = _LAZY_COMMANDS[cmd_name].partition(":")
+            command: click.Command = getattr(importlib.import_module(module), attr)
+            return command
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="hybrid-workbench")
 def cli() -> None:
     """Hybrid Workbench: decide, call by call, whether a model call runs on the edge or in the cloud."""
@@ -26,12 +46,16 @@ def cli() -> None:
 
 @cli.command("run")
 @click.argument("prompt", required=False)
-@click.option("-t", "--target", "targets", multiple=True, help="Target spec; repeat for several (default local/smollm2).")
+@click.option(
+    "-t", "--target", "targets", multiple=True, help="Target spec; repeat for several (default local/smollm2)."
+)
 @click.option("--system", help="System message.")
 @click.option("--max-tokens", type=click.IntRange(min=1), default=256, show_default=True)
 @click.option("--temperature", type=click.FloatRange(0, 2))
 @click.option("--seed", type=int)
-@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=120.0, show_default=True, help="Seconds per call.")
+@click.option(
+    "--timeout", type=click.FloatRange(min=0, min_open=True), default=120.0, show_default=True, help="Seconds per call."
+)
 @click.option("--guard", type=click.Choice(["flag", "redact", "block", "local"]), default="flag", show_default=True)
 @click.option("--store/--no-store", default=True, help="Record the calls in the run log.")
 @click.option("--json", "as_json", is_flag=True, help="Print the records as JSON lines.")
@@ -62,8 +86,15 @@ def run_command(
     except ConfigError as exc:
         raise click.UsageError(str(exc)) from None
     result = run(
-        prompt, resolved, system=system, max_tokens=max_tokens, temperature=temperature, seed=seed,
-        store=store, timeout=timeout, guard=guard,
+        prompt,
+        resolved,
+        system=system,
+        max_tokens=max_tokens,
+        temperature=temperature,
+        seed=seed,
+        store=store,
+        timeout=timeout,
+        guard=guard,
     )
     if as_json:
         for record in result:
@@ -77,7 +108,12 @@ def run_command(
 @cli.command("runs")
 @click.option("-n", "--limit", type=click.IntRange(min=1), default=20, show_default=True)
 @click.option("-t", "--target", help="Only this target.")
-@click.option("--store", "store_path", type=click.Path(dir_okay=False), help="Run log (default: WORKBENCH_STORE or .workbench/runs.sqlite).")
+@click.option(
+    "--store",
+    "store_path",
+    type=click.Path(dir_okay=False),
+    help="Run log (default: WORKBENCH_STORE or .workbench/runs.sqlite).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the records as JSON lines.")
 def runs_command(limit: int, target: str | None, store_path: str | None, as_json: bool) -> None:
     """List the most recent calls in the run log."""
@@ -100,8 +136,14 @@ def runs_command(limit: int, target: str | None, store_path: str | None, as_json
         started = _utc(record.started_at)
         status = "ok" if record.ok else f"{record.error_type}"
         table.add_row(
-            started, record.target, figures["where"], figures["time to first token"], figures["latency"],
-            figures["tokens/s"], figures["cost"], status,
+            started,
+            record.target,
+            figures["where"],
+            figures["time to first token"],
+            figures["latency"],
+            figures["tokens/s"],
+            figures["cost"],
+            status,
         )
     Console(width=_width()).print(table)
 
@@ -148,5 +190,7 @@ def main(argv: list[str] | None = None) -> Any:
         _fail(exc.format_message())
     except ConfigError as exc:
         _fail(str(exc))
+
+
 if __name__ == "__main__":
     main()

@@ -38,7 +38,7 @@ def new_id() -> str:
     return uuid.uuid4().hex
 
 
-class Locality(str, enum.Enum):
+class Locality(enum.StrEnum):
     """Where a call's bytes go."""
 
     DEVICE = "device"

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
@@ -64,7 +63,9 @@ class RunOptions:
     """Per-target price overrides, by spec."""
 
 
-def _wait(options: RunOptions):  # type: ignore[no-untyped-def]
+def _wait(options: RunOptions) -> Callable[[RetryCallState], float]:
+    """Retry-After when the server sent one (capped), else exponential backoff."""
+
     def wait(state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
         if isinstance(exc, RateLimitError) and exc.retry_after is not None:
@@ -85,11 +86,13 @@ class _Call:
         self.sinks = sinks
         self.options = options
         self.call_id = new_id()
+        self.sent = request
         self.meter = Meter()
         self.attempts = 0
 
     async def execute(self) -> CallRecord:
-        outcome = guard(self.request, self.target.locality, self.options.guard)
+        outcome = guard(self.request, self.target.locality, self.options.guard, provider=self.target.provider)
+        self.sent = outcome.request
         if outcome.reroute_local:
             self.target = resolve(self.options.local_target)
         start = CallStart(
@@ -99,7 +102,7 @@ class _Call:
         error: WorkbenchError | None = None
         try:
             if outcome.blocked:
-                raise PrivacyBlocked(f"Not sent: the privacy guard blocked data for {self.target.locality.label}.")
+                raise PrivacyBlocked(outcome.reason)
             async with asyncio.timeout(self.options.timeout):
                 await self._stream_with_retries(outcome.request)
         except TimeoutError:
@@ -135,6 +138,7 @@ class _Call:
         usage = meter.usage
         input_tokens = usage.input_tokens if usage else None
         output_tokens = usage.output_tokens if usage else None
+        cost_usd: float | None
         if isinstance(error, _NOT_SENT):
             cost_usd, basis = 0.0, "not sent"
         else:
@@ -167,13 +171,18 @@ class _Call:
             cost_basis=basis,
             params=self.request.params,
             response=meter.response,
-            prompt=tuple(dict(m) for m in self.request.messages) if self.options.store_prompts else None,
+            prompt=_stored_prompt(self.sent, secrets) if self.options.store_prompts else None,
             engine_metrics=dict(usage.engine_metrics) if usage else {},
             error_type=type(error).__name__ if error else None,
             error_message=redact_secrets(str(error), secrets) if error else None,
             attempts=self.attempts,
             privacy=privacy,  # type: ignore[arg-type]
         )
+
+
+def _stored_prompt(request: Request, secrets: tuple[str, ...]) -> tuple[Message, ...]:
+    """The messages as sent to the target (redacted when the guard redacted), secrets removed."""
+    return tuple({"role": m["role"], "content": redact_secrets(m["content"], secrets)} for m in request.messages)
 
 
 def _notify(sinks: Iterable[Sink], method: str, *args: object) -> None:
@@ -221,7 +230,9 @@ async def arun(
     load_env_once()
     request = Request.build(prompt, system=system, temperature=temperature, max_tokens=max_tokens, seed=seed, stop=stop)
     options = RunOptions(**option_values) if options is None else options  # type: ignore[arg-type]
-    resolved = [resolve(t, price=options.prices.get(t)) if isinstance(t, str) else t for t in targets or DEFAULT_TARGETS]
+    resolved = [
+        resolve(t, price=options.prices.get(t)) if isinstance(t, str) else t for t in targets or DEFAULT_TARGETS
+    ]
     all_sinks: list[Sink] = list(sinks)
     if store is not False:
         all_sinks.insert(0, _default_store() if store is True else store)  # recorded before anything renders

@@ -105,7 +105,9 @@ class Store(BaseSink):
             self._conn.execute("PRAGMA synchronous=FULL")
             self._conn.execute("PRAGMA busy_timeout=30000")
         except (OSError, sqlite3.Error) as exc:
-            raise StoreError(f"Cannot open the run log at {self.path}: {exc}. Set WORKBENCH_STORE to a writable path.") from exc
+            raise StoreError(
+                f"Cannot open the run log at {self.path}: {exc}. Set WORKBENCH_STORE to a writable path."
+            ) from exc
         self._lock = threading.Lock()
         self.migrate()
 
@@ -183,7 +185,8 @@ class Store(BaseSink):
 
     @staticmethod
     def _select(*, run_id: str | None, target: str | None, limit: int | None) -> tuple[str, Sequence[Any]]:
-        where, args = [], []
+        where: list[str] = []
+        args: list[Any] = []
         if run_id is not None:
             where.append("run_id = ?")
             args.append(run_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import io
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -80,7 +81,7 @@ def records_text(records: Sequence[CallRecord], width: int = 120) -> str:
     values = [dict(figure_rows(r)) for r in records]
     for label in labels:
         table.add_row(label, *(v.get(label, "-") for v in values))
-    console = Console(width=width, record=True, file=_Null(), color_system=None)
+    console = Console(width=width, record=True, file=io.StringIO(), color_system=None)
     console.print(table)
     return console.export_text()
 
@@ -101,11 +102,3 @@ def records_html(records: Sequence[CallRecord]) -> str:
         cells = "".join(f"<td>{html.escape(v.get(label, '-'))}</td>" for v in values)
         rows.append(f"<tr><th>{html.escape(label)}</th>{cells}</tr>")
     return f"<table class='workbench-run'><tr><th></th>{head}</tr>{''.join(rows)}</table>"
-
-
-class _Null:
-    def write(self, _: str) -> int:
-        return 0
-
-    def flush(self) -> None:
-        pass

@@ -33,7 +33,9 @@ def _chunk(content: str | None, finish: str | None = None, usage: dict[str, int]
         "object": "chat.completion.chunk",
         "created": int(time.time()),
         "model": "scripted",
-        "choices": [] if usage else [{"index": 0, "delta": {"content": content} if content else {}, "finish_reason": finish}],
+        "choices": []
+        if usage
+        else [{"index": 0, "delta": {"content": content} if content else {}, "finish_reason": finish}],
     }
     if usage:
         body["usage"] = usage
@@ -90,7 +92,11 @@ class _Handler(BaseHTTPRequestHandler):
             self.connection.shutdown(2)  # cut mid-answer, no terminating chunk
             return
         self._write(_chunk(None, "stop"))
-        self._write(_chunk(None, usage={"prompt_tokens": 12, "completion_tokens": len(ANSWER), "total_tokens": 12 + len(ANSWER)}))
+        self._write(
+            _chunk(
+                None, usage={"prompt_tokens": 12, "completion_tokens": len(ANSWER), "total_tokens": 12 + len(ANSWER)}
+            )
+        )
         self._write(b"data: [DONE]\n\n")
         self.wfile.write(b"0\r\n\r\n")
         self.wfile.flush()

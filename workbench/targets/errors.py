@@ -43,7 +43,9 @@ def _headers(exc: BaseException) -> Any:
     return headers or getattr(exc, "litellm_response_headers", None)
 
 
-def translate(exc: BaseException, *, spec: str, key_hint: str, started_text: bool, secrets: tuple[str, ...] = ()) -> TargetError:
+def translate(
+    exc: BaseException, *, spec: str, key_hint: str, started_text: bool, secrets: tuple[str, ...] = ()
+) -> TargetError:
     """A :class:`TargetError` subclass for ``exc``, its message stripped of secrets.
 
     ``key_hint`` names what to set on an auth failure; ``started_text`` says whether the

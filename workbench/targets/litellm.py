@@ -121,7 +121,9 @@ class LiteLLMTarget:
         try:
             response = await litellm.acompletion(**kwargs)
         except Exception as exc:
-            raise translate(exc, spec=self.spec, key_hint=self.key_hint, started_text=False, secrets=self.secrets) from None
+            raise translate(
+                exc, spec=self.spec, key_hint=self.key_hint, started_text=False, secrets=self.secrets
+            ) from None
 
         def estimate(answer: str) -> tuple[int, int]:
             messages = kwargs["messages"]

