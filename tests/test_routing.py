@@ -217,3 +217,22 @@ def test_run_log_outcomes_pair_edge_and_cloud_calls() -> None:
     assert result.latency_s == pytest.approx((0.5 + 2.0 + 0.5) / 3)
     with pytest.raises(ConfigError, match="score"):
         from_run_log(pd.DataFrame(rows).drop(columns="score"))
+
+
+def test_public_api_resolves_lazily() -> None:
+    import workbench.routing as routing
+
+    assert sorted(routing.__all__) == sorted(routing._EXPORTS)
+    import types
+
+    for name in routing.__all__:  # no public name is shadowed by a submodule of the same name
+        assert not isinstance(getattr(routing, name), types.ModuleType), name
+
+
+def test_experiment_is_a_hybrid_subcommand() -> None:
+    from click.testing import CliRunner
+
+    from workbench.cli import cli
+
+    result = CliRunner().invoke(cli, ["experiment", "--help"])
+    assert result.exit_code == 0 and "--cloud-share" in result.output

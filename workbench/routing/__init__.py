@@ -8,28 +8,72 @@ giving quality, dollars, cloud share and the standard routing metrics (APGR, sha
 
 from __future__ import annotations
 
-from workbench.routing.bootstrap import Interval, bootstrap_metrics
-from workbench.routing.calibration import threshold_for_share
-from workbench.routing.cascade import CascadePolicy
-from workbench.routing.costing import Price, count_tokens, price_for
-from workbench.routing.decision import Decision, Side
-from workbench.routing.experiment import (
-    POLICIES,
-    ExperimentReport,
-    make_policy,
-    policy_curves,
-    prepare,
-    replay_at_quality,
-    run_experiment,
-)
-from workbench.routing.learned import LearnedRouter
-from workbench.routing.metrics import apgr, curve_metrics, oracle_scores, share_for_gap, share_for_quality
-from workbench.routing.outcomes import Outcomes, split
-from workbench.routing.policy import AlwaysCloud, AlwaysEdge, Policy, RandomPolicy
-from workbench.routing.replay import ReplayResult, rank_curve, replay, sweep
-from workbench.routing.routellm import default_routellm_dir, load_routellm
-from workbench.routing.rules import RulesPolicy
-from workbench.routing.runlog import from_run_log
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from workbench.routing.bootstrap import Interval, bootstrap_metrics
+    from workbench.routing.calibration import threshold_for_share
+    from workbench.routing.cascade import CascadePolicy
+    from workbench.routing.costing import Price, count_tokens, price_for
+    from workbench.routing.decision import Decision, Side
+    from workbench.routing.evaluate import ReplayResult, rank_curve, replay, sweep
+    from workbench.routing.experiment import (
+        POLICIES,
+        ExperimentReport,
+        make_policy,
+        policy_curves,
+        prepare,
+        replay_at_quality,
+        run_experiment,
+    )
+    from workbench.routing.learned import LearnedRouter
+    from workbench.routing.metrics import apgr, curve_metrics, oracle_scores, share_for_gap, share_for_quality
+    from workbench.routing.outcomes import Outcomes, split
+    from workbench.routing.policy import AlwaysCloud, AlwaysEdge, Policy, RandomPolicy
+    from workbench.routing.routellm import default_routellm_dir, load_routellm
+    from workbench.routing.rules import RulesPolicy
+    from workbench.routing.runlog import from_run_log
+
+# Submodules load on first use (PEP 562), so importing the package (or the CLI) stays cheap.
+_EXPORTS = {
+    "AlwaysCloud": "workbench.routing.policy",
+    "AlwaysEdge": "workbench.routing.policy",
+    "CascadePolicy": "workbench.routing.cascade",
+    "Decision": "workbench.routing.decision",
+    "ExperimentReport": "workbench.routing.experiment",
+    "Interval": "workbench.routing.bootstrap",
+    "LearnedRouter": "workbench.routing.learned",
+    "Outcomes": "workbench.routing.outcomes",
+    "POLICIES": "workbench.routing.experiment",
+    "Policy": "workbench.routing.policy",
+    "Price": "workbench.routing.costing",
+    "RandomPolicy": "workbench.routing.policy",
+    "ReplayResult": "workbench.routing.evaluate",
+    "RulesPolicy": "workbench.routing.rules",
+    "Side": "workbench.routing.decision",
+    "apgr": "workbench.routing.metrics",
+    "bootstrap_metrics": "workbench.routing.bootstrap",
+    "count_tokens": "workbench.routing.costing",
+    "curve_metrics": "workbench.routing.metrics",
+    "default_routellm_dir": "workbench.routing.routellm",
+    "from_run_log": "workbench.routing.runlog",
+    "load_routellm": "workbench.routing.routellm",
+    "make_policy": "workbench.routing.experiment",
+    "oracle_scores": "workbench.routing.metrics",
+    "policy_curves": "workbench.routing.experiment",
+    "prepare": "workbench.routing.experiment",
+    "price_for": "workbench.routing.costing",
+    "rank_curve": "workbench.routing.evaluate",
+    "replay": "workbench.routing.evaluate",
+    "replay_at_quality": "workbench.routing.experiment",
+    "run_experiment": "workbench.routing.experiment",
+    "share_for_gap": "workbench.routing.metrics",
+    "share_for_quality": "workbench.routing.metrics",
+    "split": "workbench.routing.outcomes",
+    "sweep": "workbench.routing.evaluate",
+    "threshold_for_share": "workbench.routing.calibration",
+}
 
 __all__ = [
     "POLICIES",
@@ -69,3 +113,17 @@ __all__ = [
     "sweep",
     "threshold_for_share",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name from its submodule on first access."""
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'workbench.routing' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

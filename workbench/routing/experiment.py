@@ -14,11 +14,11 @@ import numpy as np
 
 from workbench.errors import ConfigError
 from workbench.routing.cascade import CascadePolicy
+from workbench.routing.evaluate import ReplayResult, rank_curve, replay
 from workbench.routing.learned import LearnedRouter
 from workbench.routing.metrics import curve_metrics
 from workbench.routing.outcomes import Outcomes, split
 from workbench.routing.policy import AlwaysCloud, AlwaysEdge, Policy, RandomPolicy
-from workbench.routing.replay import ReplayResult, rank_curve, replay
 from workbench.routing.rules import RulesPolicy
 
 if TYPE_CHECKING:
