@@ -1,0 +1,193 @@
+"""``%%hybrid`` and ``%hybrid``: parse the cell, hand it to the runner, show the panel. Nothing else.
+
+    %%hybrid -t local/smollm2 -t openai/gpt-4o-mini --max-tokens 64 -o answer
+    Summarise {document} in one sentence.
+
+``{name}`` is filled from the notebook's namespace (``{{`` and ``}}`` are literal braces).
+``%hybrid targets`` lists targets, ``%hybrid dashboard`` shows the live plots, ``%hybrid store
+[PATH]`` shows or switches the run log. Settings: ``%config Hybrid.default_targets = [...]``.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from IPython.core.error import UsageError
+from IPython.core.magic import Magics, line_cell_magic, magics_class
+from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+from traitlets import Bool, Enum, Float, Int, List, Unicode, default
+from traitlets.config import Configurable
+
+if TYPE_CHECKING:
+    from workbench.store import Store
+    from workbench.ui.plots import LivePlots
+
+__all__ = ["Hybrid", "HybridMagics", "fill_prompt", "register"]
+
+_COMMANDS = ("targets", "dashboard", "store")
+
+
+class Hybrid(Configurable):
+    """Settings of the ``%%hybrid`` magic, changed with ``%config Hybrid.NAME = VALUE``."""
+
+    default_targets = List(Unicode(), help="Targets used when a cell names none with -t.").tag(config=True)
+    max_tokens = Int(256, help="Most tokens per answer, unless a cell says --max-tokens.").tag(config=True)
+    temperature = Float(None, allow_none=True, help="Sampling temperature; None: each model's default.").tag(
+        config=True
+    )
+    timeout = Float(120.0, help="Seconds one call may take, retries included.").tag(config=True)
+    guard = Enum(["flag", "redact", "block", "local"], "flag", help="Privacy action off the device.").tag(
+        config=True
+    )
+    store_path = Unicode("", help="Run log path; empty: $WORKBENCH_STORE or .workbench/runs.sqlite.").tag(
+        config=True
+    )
+    panel = Bool(True, help="Show the streaming side-by-side panel in notebooks.").tag(config=True)
+    update_interval = Float(0.1, help="Seconds between panel redraws while answers stream.").tag(config=True)
+    dashboard_limit = Int(1000, help="Recorded calls the dashboard loads from the run log.").tag(config=True)
+
+    @default("default_targets")
+    def _default_targets(self) -> list[str]:
+        from workbench.runner import DEFAULT_TARGETS
+
+        return list(DEFAULT_TARGETS)
+
+
+class _Namespace(Mapping[str, Any]):
+    def __init__(self, values: Mapping[str, Any]) -> None:
+        self._values = values
+
+    def __getitem__(self, key: str) -> Any:
+        if not key.isidentifier():
+            raise UsageError(
+                f"{{{key}}} in the prompt is not a notebook name. Write {{{{ and }}}} for literal braces, "
+                "e.g. JSON in the prompt."
+            )
+        if key not in self._values:
+            raise UsageError(
+                f"{{{key}}} in the prompt names nothing defined in the notebook: define {key} first, "
+                f"or write {{{{{key}}}}} for literal braces."
+            )
+        return self._values[key]
+
+    def __iter__(self) -> Any:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+
+def fill_prompt(template: str, namespace: Mapping[str, Any]) -> str:
+    """``{name}`` (also ``{name.attr}``, ``{name[0]}``, ``{name:.2f}``) from ``namespace``; ``{{``/``}}`` literal."""
+    try:
+        return string.Formatter().vformat(template, (), _Namespace(namespace))
+    except UsageError:
+        raise
+    except (ValueError, IndexError, KeyError, AttributeError, TypeError) as exc:
+        raise UsageError(
+            f"Cannot fill the prompt's {{...}} fields ({type(exc).__name__}: {exc}). "
+            "Write {{ and }} for literal braces, e.g. JSON in the prompt."
+        ) from None
+
+
+@magics_class
+class HybridMagics(Magics):
+    """The ``%%hybrid`` cell magic and the ``%hybrid`` line magic."""
+
+    def __init__(self, shell: Any, settings: Hybrid) -> None:
+        super().__init__(shell)
+        self.ip = shell
+        self.settings = settings
+        self._stores: dict[Path, Store] = {}
+        self._plots: LivePlots | None = None
+        self._plots_store: Path | None = None
+
+    @magic_arguments()
+    @argument("command", nargs="*", help="line form only: targets | dashboard | store [PATH]")
+    @argument("-t", "--target", action="append", dest="targets", metavar="TARGET",
+              help="a target spec, repeatable (default: %%config Hybrid.default_targets)")
+    @argument("--max-tokens", type=int, metavar="N", help="most tokens per answer")
+    @argument("--temperature", type=float, metavar="T", help="sampling temperature, 0 to 2")
+    @argument("--seed", type=int, metavar="S", help="sampling seed, where the target supports one")
+    @argument("--system", metavar="TEXT", help="a system message")
+    @argument("--timeout", type=float, metavar="S", help="seconds one call may take")
+    @argument("--guard", choices=["flag", "redact", "block", "local"], help="privacy action off the device")
+    @argument("-o", "--output", metavar="VAR", help="also store the RunResult in this variable")
+    @argument("--no-panel", action="store_true", help="no streaming panel: show the result table only")
+    @line_cell_magic
+    def hybrid(self, line: str, cell: str | None = None) -> Any:
+        """Send the cell to several models at once, side by side; its value is the RunResult."""
+        args = parse_argstring(self.hybrid, line)
+        if cell is None:
+            return self._command(args.command)
+        if args.command:
+            raise UsageError(f"Unexpected {' '.join(args.command)!r} after %%hybrid: options start with - or --.")
+        if args.output is not None and not args.output.isidentifier():
+            raise UsageError(f"-o {args.output!r} is not a Python variable name.")
+        prompt = fill_prompt(cell, self.ip.user_ns).strip()
+        if not prompt:
+            raise UsageError("The %%hybrid cell is empty: write the prompt below the %%hybrid line.")
+        from workbench.errors import ConfigError
+        from workbench.ui import run_with_panel
+
+        s = self.settings
+        try:
+            result = run_with_panel(
+                prompt, args.targets or list(s.default_targets), store=self._store(),
+                panel=s.panel and not args.no_panel, plots=self._plots, update_interval=s.update_interval,
+                system=args.system, seed=args.seed,
+                max_tokens=args.max_tokens if args.max_tokens is not None else s.max_tokens,
+                temperature=args.temperature if args.temperature is not None else s.temperature,
+                timeout=args.timeout if args.timeout is not None else s.timeout, guard=args.guard or s.guard,
+            )
+        except ConfigError as exc:
+            raise UsageError(str(exc)) from None
+        if args.output:
+            self.ip.user_ns[args.output] = result
+        return result
+
+    def _command(self, words: list[str]) -> Any:
+        if not words or words[0] not in _COMMANDS:
+            raise UsageError(f"Use %hybrid {' | '.join(_COMMANDS)} (or %%hybrid for a prompt cell); see %hybrid?")
+        name, rest = words[0], words[1:]
+        if (name != "store" and rest) or len(rest) > 1:
+            raise UsageError(f"%hybrid {name} takes {'one PATH' if name == 'store' else 'no arguments'}.")
+        from workbench import ui
+
+        if name == "targets":
+            return ui.TargetsTable(self.settings.default_targets)
+        if name == "store":
+            if rest:
+                path = str(Path(rest[0]).expanduser())
+                self._store(path)  # opens (and migrates) it, or says why not, before switching
+                self.settings.store_path, self._plots = path, None
+            return ui.StoreInfo(self._store())
+        store = self._store()
+        if self._plots is None or self._plots_store != store.path:
+            self._plots = ui.LivePlots(store.records(limit=self.settings.dashboard_limit)[::-1])
+            self._plots_store = store.path
+        return self._plots
+
+    def _store(self, path: str | None = None) -> Store:
+        from workbench.errors import StoreError
+        from workbench.store import Store, default_store_path
+
+        where = Path(path or self.settings.store_path or default_store_path()).resolve()
+        if where not in self._stores:
+            try:
+                self._stores[where] = Store(where)
+            except StoreError as exc:
+                raise UsageError(str(exc)) from None
+        return self._stores[where]
+
+
+def register(ipython: Any) -> HybridMagics:
+    """Register the magics and the ``Hybrid`` settings with an IPython shell."""
+    settings = Hybrid(parent=ipython)
+    ipython.configurables.append(settings)
+    magics = HybridMagics(ipython, settings)
+    ipython.register_magics(magics)
+    return magics

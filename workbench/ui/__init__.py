@@ -1,0 +1,134 @@
+"""What a notebook shows: the streaming panel, the live plots, and small tables for ``%hybrid``.
+
+Rendering only: every figure comes from the records (:mod:`workbench.table`). ``ipywidgets`` and
+``plotly`` are imported on first use, so ``%load_ext workbench`` stays fast.
+"""
+
+from __future__ import annotations
+
+import html
+import importlib
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from workbench.request import RunResult
+    from workbench.store import Store
+    from workbench.ui.panel import Panel, PanelRunResult
+    from workbench.ui.plots import LivePlots
+
+__all__ = ["LivePlots", "Panel", "PanelRunResult", "StoreInfo", "TargetsTable", "run_with_panel", "widget_frontend"]
+
+_HOMES = {"LivePlots": "workbench.ui.plots", "Panel": "workbench.ui.panel", "PanelRunResult": "workbench.ui.panel"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _HOMES:
+        return getattr(importlib.import_module(_HOMES[name]), name)
+    raise AttributeError(f"module 'workbench.ui' has no attribute {name!r}")
+
+
+def widget_frontend() -> bool:
+    """Whether code runs in a Jupyter kernel, whose frontend can show widgets (not a plain console)."""
+    from IPython import get_ipython
+
+    return getattr(get_ipython(), "kernel", None) is not None
+
+
+def run_with_panel(
+    prompt: str,
+    targets: Sequence[str],
+    *,
+    store: Store | bool = True,
+    panel: bool = True,
+    plots: LivePlots | None = None,
+    update_interval: float = 0.1,
+    **run_kwargs: Any,
+) -> RunResult:
+    """Run ``prompt`` on ``targets`` with a streaming panel on screen (in a kernel), and the live plots fed.
+
+    Bad requests and unknown targets raise before anything is displayed. With a panel the result
+    is a :class:`PanelRunResult`, so the comparison is not shown twice; without one, the plain
+    :class:`RunResult` (an HTML table and text) is the display.
+    """
+    from IPython.display import display
+
+    from workbench.request import Request
+    from workbench.runner import run
+    from workbench.targets import resolve
+
+    request_fields = ("system", "temperature", "max_tokens", "seed", "stop")
+    Request.build(prompt, **{k: run_kwargs[k] for k in request_fields if k in run_kwargs})
+    resolved = [resolve(t) for t in targets]
+    sinks: list[Any] = [plots] if plots is not None else []
+    if not (panel and widget_frontend()):
+        return run(prompt, resolved, store=store, sinks=sinks, **run_kwargs)
+    from workbench.ui.panel import Panel, PanelRunResult
+
+    view = Panel(list(targets), update_interval=update_interval)
+    handle = display(view, display_id=True)
+    try:
+        result = run(prompt, resolved, store=store, sinks=[view, *sinks], **run_kwargs)
+    finally:
+        view.flush()
+    if handle is not None:
+        handle.update(view)  # same widget, now with an HTML/text fallback for static viewers
+    return PanelRunResult(result.run_id, result.records)
+
+
+class TargetsTable:
+    """``%hybrid targets``: known targets, where they run, whether their key is set (never the key)."""
+
+    def __init__(self, defaults: Sequence[str]) -> None:
+        from workbench.targets import known_targets
+
+        self.defaults = list(defaults)
+        known = known_targets()
+        self.rows: list[tuple[str, str, str, bool]] = [
+            (k.spec, k.locality.label, _key_state(k.key_variable, k.key_present), k.spec in self.defaults)
+            for k in known
+        ]
+        listed = {k.spec for k in known}
+        self.rows += [(spec, "-", "-", True) for spec in self.defaults if spec not in listed]
+
+    def __repr__(self) -> str:
+        lines = [f"{'target':<36} {'where':<16} {'key':<28} default"]
+        lines += [f"{s:<36} {w:<16} {k:<28} {'yes' if d else ''}" for s, w, k, d in self.rows]
+        lines.append("Keys come from the environment or a .env file; any LiteLLM model id also works.")
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        cells = "".join(
+            f"<tr><td><code>{html.escape(s)}</code></td><td>{html.escape(w)}</td><td>{html.escape(k)}</td>"
+            f"<td>{'✓' if d else ''}</td></tr>"
+            for s, w, k, d in self.rows
+        )
+        return (
+            "<table class='workbench-targets'><tr><th>target</th><th>where</th><th>key</th><th>default</th></tr>"
+            f"{cells}</table><small>Keys come from the environment or a <code>.env</code> file; "
+            "any LiteLLM model id also works.</small>"
+        )
+
+
+def _key_state(variable: str | None, present: bool) -> str:
+    if variable is None:
+        return "none needed"
+    return f"{variable} set" if present else f"{variable} not set"
+
+
+class StoreInfo:
+    """``%hybrid store``: where the run log is and how many calls it holds."""
+
+    def __init__(self, store: Store) -> None:
+        self.path = str(store.path)
+        self.count = store.count()
+
+    def __repr__(self) -> str:
+        return f"Run log: {self.path} ({self.count} calls). Read it with workbench.Store({self.path!r}).to_pandas()"
+
+    def _repr_html_(self) -> str:
+        path = html.escape(self.path)
+        return (
+            f"Run log: <code>{path}</code> ({self.count} calls). "
+            f"Read it with <code>workbench.Store({html.escape(repr(self.path))}).to_pandas()</code>"
+        )
