@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import shlex
 import string
 from collections.abc import Mapping
 from pathlib import Path
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
-from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+from IPython.core.magic_arguments import argument, magic_arguments
 from traitlets import Bool, Enum, Float, Int, List, Unicode, default
 from traitlets.config import Configurable
 
@@ -120,7 +121,11 @@ class HybridMagics(Magics):
     @line_cell_magic
     def hybrid(self, line: str, cell: str | None = None) -> Any:
         """Send the cell to several models at once, side by side; its value is the RunResult."""
-        args = parse_argstring(self.hybrid, line)
+        try:  # POSIX shell quoting: --system 'Be brief.' gives Be brief. (IPython's own split keeps quotes)
+            argv = shlex.split(line)
+        except ValueError as exc:
+            raise UsageError(f"Cannot split the %%hybrid line: {exc}; check its quotes.") from None
+        args = self.hybrid.parser.parse_args(argv)  # type: ignore[attr-defined]
         if cell is None:
             return self._command(args.command)
         if args.command:

@@ -1,0 +1,165 @@
+"""The %%hybrid and %hybrid magics through IPython's own shell, against the real local model."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from IPython.core.error import UsageError
+from IPython.core.interactiveshell import InteractiveShell
+
+from workbench.magic import Hybrid, HybridMagics, fill_prompt, register
+from workbench.request import RunResult
+from workbench.store import Store
+
+
+@pytest.fixture
+def ip() -> Iterator[InteractiveShell]:
+    """IPython's shell with freshly registered magics and settings (no kernel: no widget panel)."""
+    shell = InteractiveShell.instance()
+    shell.config.pop("Hybrid", None)
+    magics = register(shell)
+    yield shell
+    shell.configurables.remove(magics.settings)
+    shell.config.pop("Hybrid", None)  # %config lands in the shell's config, which outlives a test
+    for name in ("r", "word", "doc"):
+        shell.user_ns.pop(name, None)
+
+
+def hybrid(ip: InteractiveShell, line: str, cell: str | None = None) -> object:
+    if cell is None:
+        return ip.run_line_magic("hybrid", line)
+    return ip.run_cell_magic("hybrid", line, cell)
+
+
+def test_load_ext_registers_both_forms_with_help() -> None:
+    shell = InteractiveShell.instance()
+    shell.extension_manager.load_extension("workbench")
+    magic = shell.find_cell_magic("hybrid")
+    assert magic is not None and shell.find_line_magic("hybrid") is not None
+    doc = magic.__doc__ or ""
+    for option in ("--target", "--max-tokens", "--temperature", "--seed", "--system", "--output",
+                   "--no-panel", "--timeout", "targets | dashboard | store"):
+        assert option in doc
+
+
+@pytest.mark.parametrize(
+    ("line", "cell", "words"),
+    [
+        ("--max-tokens many", "hi", "invalid int value"),
+        ("--bogus", "hi", "unrecognized arguments"),
+        ("--system 'unclosed", "hi", "check its quotes"),
+        ("--max-tokens 0", "hi", "max_tokens=0 must be at least 1"),
+        ("--temperature 5", "hi", "use a value from 0 to 2"),
+        ("-t local/smollm", "hi", "Did you mean 'local/smollm2'"),
+        ("-o 2x", "hi", "not a Python variable name"),
+        ("stray", "hi", "options start with - or --"),
+        ("", "   \n", "cell is empty"),
+        ("", "Summarise {nothing_here}", "define nothing_here first, or write {{nothing_here}}"),
+        ('', 'Return {"a": 1}', "Write {{ and }} for literal braces"),
+    ],
+)
+def test_cell_mistakes_are_usage_errors_that_name_the_fix(
+    ip: InteractiveShell, line: str, cell: str, words: str
+) -> None:
+    with pytest.raises(UsageError, match=None) as caught:
+        hybrid(ip, line, cell)
+    assert words in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("line", "words"),
+    [("", "Use %hybrid targets | dashboard | store"), ("nope", "Use %hybrid"),
+     ("targets extra", "takes no arguments"), ("store a b", "takes one PATH")],
+)
+def test_line_mistakes_are_usage_errors(ip: InteractiveShell, line: str, words: str) -> None:
+    with pytest.raises(UsageError) as caught:
+        hybrid(ip, line)
+    assert words in str(caught.value)
+
+
+def test_usage_error_is_shown_without_a_traceback(ip: InteractiveShell, capsys: pytest.CaptureFixture[str]) -> None:
+    result = ip.run_cell("%%hybrid --max-tokens 0\nhello")
+    assert isinstance(result.error_in_exec, UsageError)
+    out = capsys.readouterr()
+    text = out.out + out.err
+    assert "UsageError: max_tokens=0 must be at least 1" in text
+    assert "Traceback" not in text
+
+
+def test_fill_prompt_names_attributes_formats_and_literal_braces() -> None:
+    ns = {"word": "prime", "doc": SimpleNamespace(title="Report"), "xs": [3, 4], "x": 0.5}
+    assert fill_prompt("{word} {doc.title} {xs[1]} {x:.2f} {{word}}", ns) == "prime Report 4 0.50 {word}"
+    assert fill_prompt('JSON: {{"a": 1}}', ns) == 'JSON: {"a": 1}'
+
+
+def test_cell_runs_the_local_model_interpolates_and_stores_in_output_var(
+    ip: InteractiveShell, isolated_store: Path
+) -> None:
+    ip.user_ns["word"] = "prime"
+    value = hybrid(ip, "--max-tokens 6 --temperature 0 --seed 1 --system 'Be brief.' -o r",
+                   "Name a {word} number. Braces: {{ok}}")
+    result = ip.user_ns["r"]
+    assert value is result and isinstance(result, RunResult)
+    (record,) = result
+    assert record.ok and record.target == "local/smollm2" and record.response
+    assert record.params["max_tokens"] == 6 and record.params["temperature"] == 0 and record.params["seed"] == 1
+    assert record.prompt == ({"role": "system", "content": "Be brief."},
+                             {"role": "user", "content": "Name a prime number. Braces: {ok}"})
+    assert [r.call_id for r in Store(isolated_store).records()] == [record.call_id]
+    assert "local/smollm2" in repr(result)
+
+
+def test_config_default_targets_and_max_tokens(ip: InteractiveShell) -> None:
+    ip.run_line_magic("config", "Hybrid.default_targets = ['local/smollm2', 'local/smollm2']")
+    ip.run_line_magic("config", "Hybrid.max_tokens = 3")
+    result = hybrid(ip, "--temperature 0", "Say hi.")
+    assert isinstance(result, RunResult)
+    assert [r.target for r in result] == ["local/smollm2", "local/smollm2"]
+    assert all(r.params["max_tokens"] == 3 and r.ok for r in result)
+    assert Hybrid().default_targets == ["local/smollm2"]  # a fresh configurable keeps the default
+
+
+def test_targets_lists_locality_and_key_presence_never_the_key(
+    ip: InteractiveShell, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    table = hybrid(ip, "targets")
+    text, page = repr(table), table._repr_html_()  # type: ignore[attr-defined]
+    assert "local/smollm2" in text and "on device" in text and "OPENAI_API_KEY not set" in text
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-DO-NOT-SHOW-1234567890")
+    table = hybrid(ip, "targets")
+    text, page = repr(table), table._repr_html_()  # type: ignore[attr-defined]
+    assert "OPENAI_API_KEY set" in text and "OPENAI_API_KEY set" in page
+    assert "DO-NOT-SHOW" not in text + page and "1234567890" not in text + page
+
+
+def test_store_shows_and_switches_the_run_log(ip: InteractiveShell, isolated_store: Path, tmp_path: Path) -> None:
+    info = hybrid(ip, "store")
+    assert str(isolated_store) in repr(info) and "(0 calls)" in repr(info)
+    other = tmp_path / "other" / "log.sqlite"
+    info = hybrid(ip, f"store {other}")
+    assert str(other) in repr(info)
+    hybrid(ip, "--max-tokens 2", "Hi.")
+    assert Store(other).count() == 1 and Store(isolated_store).count() == 0
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(UsageError, match="Cannot open the run log"):
+        hybrid(ip, f"store {tmp_path / 'afile' / 'log.sqlite'}")
+    assert "(1 calls)" in repr(hybrid(ip, "store"))  # the failed switch left the log as it was
+
+
+def test_dashboard_loads_the_log_then_grows_with_each_call(ip: InteractiveShell) -> None:
+    hybrid(ip, "--max-tokens 2", "Hi.")
+    plots = hybrid(ip, "dashboard")
+    assert plots.count == 1  # type: ignore[attr-defined]
+    assert hybrid(ip, "dashboard") is plots  # re-displayed, not rebuilt
+    hybrid(ip, "--max-tokens 2 -t local/smollm2 -t local/smollm2", "Hi.")
+    assert plots.count == 3  # type: ignore[attr-defined]
+    points = sum(len(t.x) for t in plots.latency.data)  # type: ignore[attr-defined]
+    assert points == 6  # latency and first token for each of the 3 calls
+
+
+def test_magics_class_is_the_registered_one(ip: InteractiveShell) -> None:
+    owner = ip.find_cell_magic("hybrid").__self__  # type: ignore[union-attr]
+    assert isinstance(owner, HybridMagics)
