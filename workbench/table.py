@@ -81,7 +81,7 @@ def records_text(records: Sequence[CallRecord], width: int = 120) -> str:
     values = [dict(figure_rows(r)) for r in records]
     for label in labels:
         table.add_row(label, *(v.get(label, "-") for v in values))
-    console = Console(width=width, record=True, file=io.StringIO(), color_system=None)
+    console = Console(width=width, record=True, file=io.StringIO(), color_system=None, force_jupyter=False)
     console.print(table)
     return console.export_text()
 
