@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -25,6 +26,9 @@ class Scripted:
                  locality: Locality = Locality.DEVICE) -> None:
         self.spec, self.model, self.locality = spec, spec, locality
         self.pieces, self.pause, self.fail_after = pieces, pause, fail_after
+
+    async def prepare(self) -> None:
+        """Nothing to load."""
 
     async def stream(self, request: Request) -> AsyncIterator[TextDelta | Usage]:
         for i, piece in enumerate(self.pieces):
@@ -133,3 +137,14 @@ def test_from_store_renders_the_run_log(isolated_store: object) -> None:
     latency, cost = from_store()
     assert traces(latency) == traces(latency_figure(RECORDS))  # oldest first, as recorded
     assert traces(cost) == traces(cost_figure(RECORDS))
+
+
+def test_write_html_is_one_offline_page_with_both_figures(isolated_store: object, tmp_path: Path) -> None:
+    from workbench.plots import write_html
+    from workbench.store import Store
+
+    Store().append_many(RECORDS)
+    page = write_html(tmp_path / "plots.html").read_text()
+    assert page.count("Plotly.newPlot") == 2 and "Cumulative cost" in page and "first token" in page
+    assert "<script src=" not in page and len(page) > 1_000_000  # plotly.js embedded, not fetched
+    assert write_html(tmp_path / "two.html", RECORDS[:2]).read_text().count("Plotly.newPlot") == 2

@@ -5,6 +5,6 @@ A re-export of :mod:`workbench.ui.plots`, so the figures have a short public hom
 
 from __future__ import annotations
 
-from workbench.ui.plots import LivePlots, cost_figure, figures, from_store, latency_figure
+from workbench.ui.plots import LivePlots, cost_figure, figures, from_store, latency_figure, write_html
 
-__all__ = ["LivePlots", "cost_figure", "figures", "from_store", "latency_figure"]
+__all__ = ["LivePlots", "cost_figure", "figures", "from_store", "latency_figure", "write_html"]

@@ -33,7 +33,8 @@ _STYLE = """<style>
   border-radius: 4px; padding: 6px 8px}
 .workbench-answer .widget-html-content {white-space: pre-wrap; font-family: var(--jp-code-font-family, monospace);
   font-size: 12px; line-height: 1.4; min-height: 3em; max-height: 24em; overflow-y: auto}
-.workbench-footer table {font-size: 11px; border-collapse: collapse}
+.workbench-column .widget-html-content {line-height: 1.35}
+.workbench-footer table {font-size: 11px; border-collapse: collapse; line-height: 1.3}
 .workbench-footer td {padding: 0 6px 0 0; vertical-align: top}
 .workbench-badge {color: #fff; border-radius: 3px; padding: 1px 5px; font-size: 11px; margin-left: 4px}
 .workbench-error {color: #b00020; white-space: pre-wrap; font-size: 12px}

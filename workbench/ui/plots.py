@@ -28,7 +28,7 @@ from workbench.table import figure_rows
 if TYPE_CHECKING:
     from workbench.store import Store
 
-__all__ = ["LivePlots", "cost_figure", "figures", "from_store", "latency_figure"]
+__all__ = ["LivePlots", "cost_figure", "figures", "from_store", "latency_figure", "write_html"]
 
 _FLAGGED = "flagged data sent off device"
 _FAILED = "failed calls"
@@ -166,6 +166,28 @@ def from_store(store: Store | str | Path | None = None, *, limit: int | None = 1
 
     log = store if isinstance(store, Store) else Store(store)
     return figures(log.records(limit=limit)[::-1])
+
+
+def write_html(
+    path: str | Path, source: Store | Sequence[CallRecord] | str | Path | None = None, *, limit: int | None = 1000
+) -> Path:
+    """Save the figures of a run log (or of ``records``, oldest first) as one self-contained HTML page.
+
+    plotly.js is embedded, so the page opens offline and can be attached or exported as it is.
+    """
+
+    if isinstance(source, Sequence) and not isinstance(source, str):
+        figs = figures(source)
+    else:
+        figs = from_store(source, limit=limit)
+    parts = [fig.to_html(full_html=False, include_plotlyjs=(i == 0)) for i, fig in enumerate(figs)]
+    out = Path(path)
+    out.write_text(
+        "<!DOCTYPE html><html><head><meta charset='utf-8'><title>Hybrid Workbench plots</title></head>"
+        f"<body>{''.join(parts)}</body></html>",
+        encoding="utf-8",
+    )
+    return out
 
 
 class LivePlots(BaseSink):
