@@ -39,6 +39,7 @@ def faults(tmp_path_factory: pytest.TempPathFactory) -> workbench.RunResult:
             workbench.resolve(f"openai/refused@{_closed_port_url()}"),
             "local/smollm2",
         ]
+        workbench.run("warm", [targets[0], "local/smollm2"], store=False)  # load the model and LiteLLM first
         started = time.perf_counter()
         result = workbench.run(
             "Hello?", targets, store=store, timeout=4, retries=1, backoff=0.1, max_tokens=16, temperature=0, seed=1

@@ -68,6 +68,7 @@ def price_call(
     busy_s: float,
     override: Price | None = None,
     compute_per_hour: float | None = None,
+    tokens_estimated: bool = False,
 ) -> Cost:
     """Price one call. The only place a dollar figure is computed."""
     if locality is not Locality.CLOUD and override is None:
@@ -81,4 +82,4 @@ def price_call(
     if input_tokens is None or output_tokens is None:
         return Cost(None, f"unknown: token counts missing; {price.describe()}")
     usd = (input_tokens * price.input_per_mtok + output_tokens * price.output_per_mtok) / 1e6
-    return Cost(usd, price.describe())
+    return Cost(usd, price.describe() + (" on estimated token counts" if tokens_estimated else ""))

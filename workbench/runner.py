@@ -86,25 +86,39 @@ class _Call:
         self.sinks = sinks
         self.options = options
         self.call_id = new_id()
-        self.sent = request
         self.meter = Meter()
         self.attempts = 0
+        self.outcome = guard(request, target.locality, options.guard, provider=target.provider)
+        if self.outcome.reroute_local:
+            self.target = resolve(options.local_target)
+        self.setup_error: WorkbenchError | None = None
+
+    async def prepare(self) -> None:
+        """Load the target's model or library, so that loading is not timed as part of the call."""
+        if self.outcome.blocked:
+            return
+        try:
+            await self.target.prepare()
+        except WorkbenchError as exc:
+            self.setup_error = exc
+        except Exception as exc:
+            self.setup_error = TargetError(f"{self.spec} could not start: {type(exc).__name__}: {exc}")
 
     async def execute(self) -> CallRecord:
-        outcome = guard(self.request, self.target.locality, self.options.guard, provider=self.target.provider)
-        self.sent = outcome.request
-        if outcome.reroute_local:
-            self.target = resolve(self.options.local_target)
+        """Stream the answer, then build, announce and return the record."""
+        self.meter = Meter()  # the clock starts now, after every target of the run is prepared
         start = CallStart(
             self.call_id, self.run_id, self.spec, self.target.provider, self.target.model, self.target.locality
         )
         _notify(self.sinks, "on_call_start", start)
         error: WorkbenchError | None = None
         try:
-            if outcome.blocked:
-                raise PrivacyBlocked(outcome.reason)
+            if self.outcome.blocked:
+                raise PrivacyBlocked(self.outcome.reason)
+            if self.setup_error is not None:
+                raise self.setup_error
             async with asyncio.timeout(self.options.timeout):
-                await self._stream_with_retries(outcome.request)
+                await self._stream_with_retries(self.outcome.request)
         except TimeoutError:
             error = CallTimeout(f"{self.spec} gave no complete answer within {self.options.timeout:g} s.")
         except WorkbenchError as exc:
@@ -112,7 +126,7 @@ class _Call:
         except Exception as exc:  # a bug in a backend must not sink the run
             error = TargetError(f"{self.spec} raised {type(exc).__name__}: {exc}")
         self.meter.finish()
-        record = self._record(outcome.privacy, error)
+        record = self._record(self.outcome.privacy, error)
         _notify(self.sinks, "on_record", record)
         return record
 
@@ -150,6 +164,7 @@ class _Call:
                 busy_s=meter.latency_s,
                 override=self.options.prices.get(self.spec) or getattr(self.target, "price", None),
                 compute_per_hour=self.options.compute_per_hour,
+                tokens_estimated=usage.estimated if usage else False,
             )
             cost_usd, basis = cost.usd, cost.basis
         secrets = tuple(getattr(self.target, "secrets", ()))
@@ -171,7 +186,7 @@ class _Call:
             cost_basis=basis,
             params=self.request.params,
             response=meter.response,
-            prompt=_stored_prompt(self.sent, secrets) if self.options.store_prompts else None,
+            prompt=_stored_prompt(self.outcome.request, secrets) if self.options.store_prompts else None,
             engine_metrics=dict(usage.engine_metrics) if usage else {},
             error_type=type(error).__name__ if error else None,
             error_message=redact_secrets(str(error), secrets) if error else None,
@@ -238,6 +253,7 @@ async def arun(
         all_sinks.insert(0, _default_store() if store is True else store)  # recorded before anything renders
     run_id = new_id()
     calls = [_Call(t, request, run_id, all_sinks, options) for t in resolved]
+    await asyncio.gather(*(c.prepare() for c in calls))
     records = await asyncio.gather(*(c.execute() for c in calls))
     return RunResult(run_id, tuple(records))
 

@@ -20,6 +20,7 @@ Event = TextDelta | Usage
 class Target(Protocol):
     """A model a request can be sent to.
 
+    ``prepare`` runs once before a run's calls start, so loading is never timed as a call;
     ``stream`` yields :class:`TextDelta` pieces and finally one :class:`Usage`. Failures are
     raised as :class:`workbench.errors.TargetError` subclasses, which the runner records.
     """
@@ -32,6 +33,10 @@ class Target(Protocol):
     """The model name as the provider knows it."""
     locality: Locality
     """Where the request's bytes go."""
+
+    async def prepare(self) -> None:
+        """Load what the target needs (a model, a client library), before any call is timed."""
+        ...
 
     def stream(self, request: Request) -> AsyncIterator[Event]:
         """Send ``request`` and yield the answer as it arrives."""

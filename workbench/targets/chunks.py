@@ -35,12 +35,14 @@ async def openai_events(
     key_hint: str,
     secrets: tuple[str, ...] = (),
     estimate_tokens: Callable[[str], tuple[int, int]] | None = None,
+    usage_reported: Callable[[], bool] = lambda: True,
 ) -> AsyncIterator[Event]:
     """Yield :class:`TextDelta` per content piece and one :class:`Usage` at the end.
 
     A stream that ends with no ``finish_reason`` was cut: :class:`StreamDropped`. Token counts
     come from the final usage chunk; without one, ``estimate_tokens(answer)`` gives
-    ``(input, output)`` counts marked estimated.
+    ``(input, output)`` counts marked estimated. ``usage_reported()`` says whether the server
+    itself sent the usage (LiteLLM fills in its own estimate when it did not).
     """
     answer: list[str] = []
     finish_reason = None
@@ -60,7 +62,7 @@ async def openai_events(
     if finish_reason is None:
         raise StreamDropped(f"{spec}: the stream ended before the answer was complete ({len(answer)} pieces received).")
     if usage is not None and getattr(usage, "completion_tokens", None) is not None:
-        yield Usage(usage.prompt_tokens, usage.completion_tokens, False, _engine_metrics(usage))
+        yield Usage(usage.prompt_tokens, usage.completion_tokens, not usage_reported(), _engine_metrics(usage))
     elif estimate_tokens is not None:
         prompt_tokens, completion_tokens = estimate_tokens("".join(answer))
         yield Usage(prompt_tokens, completion_tokens, True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email.utils
 import time
+from collections.abc import Iterator
 from typing import Any
 
 from workbench.errors import (
@@ -43,6 +44,16 @@ def _headers(exc: BaseException) -> Any:
     return headers or getattr(exc, "litellm_response_headers", None)
 
 
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and the exceptions it was raised from or during, innermost last."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        current = current.__cause__ or current.__context__
+
+
 def translate(
     exc: BaseException, *, spec: str, key_hint: str, started_text: bool, secrets: tuple[str, ...] = ()
 ) -> TargetError:
@@ -56,18 +67,20 @@ def translate(
     status = getattr(exc, "status_code", None)
     name = type(exc).__name__
     detail = redact_secrets(f"{name}: {exc}", secrets)[:500]
+    if started_text:
+        return StreamDropped(f"{spec} stopped streaming mid-answer. {detail}")
+    if "Timeout" in name:
+        return CallTimeout(f"{spec} did not answer in time. {detail}")
+    # LiteLLM reports a refused connection as a 500: look down the exception chain first.
+    causes = list(_chain(exc))
+    if any("Connect" in type(c).__name__ or isinstance(c, ConnectionError | OSError) for c in causes):
+        if any(hint in str(c) for c in causes for hint in _OFFLINE_HINTS):
+            return OfflineError(f"{spec} is unreachable: no network route (offline?). {detail}")
+        return ConnectError(f"{spec} could not be reached; is the server running? {detail}")
     if status in (401, 403):
         return AuthError(f"{spec} rejected the credentials (HTTP {status}); check {key_hint}. {detail}")
     if status == 429:
         return RateLimitError(f"{spec} is rate limited (HTTP 429). {detail}", retry_after_seconds(_headers(exc)))
     if isinstance(status, int) and status >= 500:
         return ServerError(f"{spec} failed on the server (HTTP {status}). {detail}")
-    if "Timeout" in name:
-        return CallTimeout(f"{spec} did not answer in time. {detail}")
-    if started_text:
-        return StreamDropped(f"{spec} stopped streaming mid-answer. {detail}")
-    if "Connection" in name or isinstance(exc, (ConnectionError, OSError)):
-        if any(hint in str(exc) for hint in _OFFLINE_HINTS):
-            return OfflineError(f"{spec} is unreachable: no network route (offline?). {detail}")
-        return ConnectError(f"{spec} could not be reached; is the server running? {detail}")
     return TargetError(f"{spec} failed: {detail}")

