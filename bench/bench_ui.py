@@ -11,7 +11,6 @@ frontend to send it to, so the ZMQ send itself is not included.
 
 from __future__ import annotations
 
-import json
 import random
 import statistics
 import subprocess
@@ -19,12 +18,14 @@ import sys
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import figure, write
 from workbench.request import CallRecord, CallStart, Locality, Privacy
 from workbench.ui.panel import Panel
 from workbench.ui.plots import LivePlots
 
 ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "bench" / "results" / "ui.json"
 GOALS = {"plots_append_ms": 20.0, "load_ext_ms": 300.0}
 TARGETS = [("local/smollm2", Locality.DEVICE), ("mlc/Llama-3.2-3B@http://10.0.0.5:8000", Locality.PRIVATE_NETWORK),
            ("openai/gpt-4o-mini", Locality.CLOUD), ("anthropic/claude-3-5-haiku-latest", Locality.CLOUD)]
@@ -58,8 +59,7 @@ def bench_plots(present: int = 1000, appends: int = 60) -> dict[str, float]:
         start = time.perf_counter()
         plots.on_record(new)
         times.append((time.perf_counter() - start) * 1000)
-    return {"median": round(statistics.median(times), 3), "max": round(max(times), 3),
-            "present": present, "appends": appends}
+    return {"median": statistics.median(times), "max": max(times), "present": present, "values": times}
 
 
 def bench_panel(columns: int = 4, tokens_per_s: float = 100.0, seconds: float = 5.0) -> dict[str, float]:
@@ -113,29 +113,27 @@ def bench_load_ext(runs: int = 5) -> dict[str, float]:
     runs_ms = [subprocess.run([sys.executable, "-c", LOAD_EXT], capture_output=True, text=True,
                               check=True).stdout.split()[-2:] for _ in range(runs)]
     times, magics = [float(t) for t, _ in runs_ms], [float(m) for _, m in runs_ms]
-    return {"median": round(statistics.median(times), 1), "max": round(max(times), 1), "runs": runs,
-            "magics_median": round(statistics.median(magics), 1)}
+    return {"median": statistics.median(times), "values": times, "magics_median": statistics.median(magics),
+            "magics": magics}
 
 
 def main() -> None:
     """Run every bench, print pass/short per goal, and write bench/results/ui.json."""
     plots, panel, load = bench_plots(), bench_panel(), bench_load_ext()
-    verdict = {"plots_append_ms": plots["median"] <= GOALS["plots_append_ms"],
-               "load_ext_ms": load["median"] <= GOALS["load_ext_ms"]}
-    ok = lambda key: "pass" if verdict[key] else "short"  # noqa: E731
-    print(f"live plots: add a record with {plots['present']} present: median {plots['median']} ms "
-          f"(max {plots['max']}), goal <= {GOALS['plots_append_ms']:g} ms  {ok('plots_append_ms')}")
-    print(f"%load_ext workbench: median {load['median']} ms (max {load['max']}, {load['runs']} fresh processes), "
-          f"goal <= {GOALS['load_ext_ms']:g} ms  {ok('load_ext_ms')}; "
-          f"of which the magics {load['magics_median']} ms, the rest warming LiteLLM's import path")
-    print(f"panel, {panel['columns']} columns x {panel['tokens_per_s_per_column']:g} tokens/s: "
-          f"{panel['delta_median_ms']} ms median per delta (mean {panel['delta_mean_ms']}), "
-          f"{panel['redraws_per_s']} redraws/s at {panel['redraw_median_ms']} ms each, "
-          f"{panel['record_median_ms']} ms per finished record")
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps({"goals": GOALS, "pass": verdict, "plots_append": plots, "load_ext": load,
-                                   "panel": panel, "python": sys.version.split()[0]}, indent=2) + "\n")
-    print(f"wrote {RESULTS.relative_to(ROOT)}")
+    figures = [
+        figure(f"live plots: add a record with {plots['present']:,} present", plots["median"], "ms",
+               goal=f"<= {GOALS['plots_append_ms']:g} ms", passed=plots["median"] <= GOALS["plots_append_ms"],
+               values=plots["values"]),
+        figure("%load_ext workbench (fresh process)", load["median"], "ms", goal=f"<= {GOALS['load_ext_ms']:g} ms",
+               passed=load["median"] <= GOALS["load_ext_ms"], values=load["values"]),
+        figure("  of which registering the magics", load["magics_median"], "ms", values=load["magics"]),
+        figure("panel: cost per text delta (4 columns x 100 tokens/s)", panel["delta_mean_ms"], "ms"),
+        figure("panel: redraws per second (4 columns x 100 tokens/s)", panel["redraws_per_s"], "1/s"),
+        figure("panel: cost per redraw (4 columns)", panel["redraw_median_ms"] or 0.0, "ms"),
+        figure("panel: cost per finished record", panel["record_median_ms"], "ms"),
+    ]
+    path = write("ui", figures, panel=panel)
+    print(f"wrote {path.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":
