@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -49,7 +50,7 @@ def record(i: int, rng: random.Random) -> CallRecord:
     )
 
 
-def bench_plots(present: int = 1000, appends: int = 60) -> dict[str, float]:
+def bench_plots(present: int = 1000, appends: int = 60) -> dict[str, Any]:
     """Median ms to add one record to the live plots with ``present`` records already drawn."""
     rng = random.Random(7)
     plots = LivePlots([record(i, rng) for i in range(present)])
@@ -62,7 +63,7 @@ def bench_plots(present: int = 1000, appends: int = 60) -> dict[str, float]:
     return {"median": statistics.median(times), "max": max(times), "present": present, "values": times}
 
 
-def bench_panel(columns: int = 4, tokens_per_s: float = 100.0, seconds: float = 5.0) -> dict[str, float]:
+def bench_panel(columns: int = 4, tokens_per_s: float = 100.0, seconds: float = 5.0) -> dict[str, Any]:
     """Panel cost per delta, per redraw and per record, on a simulated clock: ``columns`` x ``tokens_per_s``."""
     now = [0.0]
     panel = Panel([t for t, _ in TARGETS[:columns]], update_interval=0.1, clock=lambda: now[0])
@@ -108,7 +109,7 @@ print((time.perf_counter() - start) * 1000, (magics - start) * 1000)
 """
 
 
-def bench_load_ext(runs: int = 5) -> dict[str, float]:
+def bench_load_ext(runs: int = 5) -> dict[str, Any]:
     """``%load_ext workbench`` in a fresh IPython shell, each run a new process; also the magics' share."""
     runs_ms = [subprocess.run([sys.executable, "-c", LOAD_EXT], capture_output=True, text=True,
                               check=True).stdout.split()[-2:] for _ in range(runs)]
