@@ -55,6 +55,7 @@ def test_load_ext_registers_both_forms_with_help() -> None:
         ("--temperature 5", "hi", "use a value from 0 to 2"),
         ("-t local/smollm", "hi", "Did you mean 'local/smollm2'"),
         ("-o 2x", "hi", "not a Python variable name"),
+        ("--timeout 0", "hi", "must be more than 0 seconds"),
         ("stray", "hi", "options start with - or --"),
         ("", "   \n", "cell is empty"),
         ("", "Summarise {nothing_here}", "define nothing_here first, or write {{nothing_here}}"),

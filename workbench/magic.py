@@ -120,16 +120,23 @@ class HybridMagics(Magics):
     @argument("--no-panel", action="store_true", help="no streaming panel: show the result table only")
     @line_cell_magic
     def hybrid(self, line: str, cell: str | None = None) -> Any:
-        """Send the cell to several models at once, side by side; its value is the RunResult."""
+        """Send the cell to several models at once, side by side; its value is the RunResult.
+
+        The cell body is the prompt: {name} is filled from the notebook, {{ and }} are literal braces.
+        Line forms: %hybrid targets (where each runs, key set or not), %hybrid dashboard (live plots),
+        %hybrid store [PATH] (show or switch the run log). Settings: %config Hybrid.
+        """
         try:  # POSIX shell quoting: --system 'Be brief.' gives Be brief. (IPython's own split keeps quotes)
             argv = shlex.split(line)
         except ValueError as exc:
             raise UsageError(f"Cannot split the %%hybrid line: {exc}; check its quotes.") from None
-        args = self.hybrid.parser.parse_args(argv)  # type: ignore[attr-defined]
+        args = self.hybrid.parser.parse_args(argv)
         if cell is None:
             return self._command(args.command)
         if args.command:
             raise UsageError(f"Unexpected {' '.join(args.command)!r} after %%hybrid: options start with - or --.")
+        if args.timeout is not None and args.timeout <= 0:
+            raise UsageError(f"--timeout {args.timeout:g} must be more than 0 seconds.")
         if args.output is not None and not args.output.isidentifier():
             raise UsageError(f"-o {args.output!r} is not a Python variable name.")
         prompt = fill_prompt(cell, self.ip.user_ns).strip()
