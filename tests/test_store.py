@@ -9,8 +9,11 @@ import textwrap
 from dataclasses import fields
 from pathlib import Path
 
+import pandas as pd
+
 from workbench.request import CallRecord, Locality, Privacy
 from workbench.store import MIGRATIONS, Store
+from workbench.table import records_frame
 
 
 def make_record(**changes: object) -> CallRecord:
@@ -78,6 +81,8 @@ def test_every_field_round_trips(tmp_path: Path) -> None:
     assert store.records(target="nothing") == []
     frame = store.to_pandas()
     assert list(frame["call_id"]) == ["c1", "c2"] and frame.loc[0, "cost_usd"] == 0.000123
+    # The log read straight from SQL and a run's records give the same frame.
+    pd.testing.assert_frame_equal(frame, records_frame(store.records()))
 
 
 def test_two_processes_appending_at_once_lose_nothing(tmp_path: Path) -> None:

@@ -64,6 +64,13 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         CREATE INDEX calls_target ON calls(target);
         """,
     ),
+    (
+        "002_target_time_index",
+        """
+        DROP INDEX calls_target;
+        CREATE INDEX calls_target_started ON calls(target, started_at);
+        """,
+    ),
 )
 
 
@@ -164,10 +171,17 @@ class Store(BaseSink):
     def to_pandas(
         self, *, run_id: str | None = None, target: str | None = None, limit: int | None = None
     ) -> pd.DataFrame:
-        """The run log as a DataFrame, one row per call, newest first."""
-        from workbench.table import records_frame
+        """The run log as a DataFrame, one row per call, newest first (same columns as ``RunResult.to_pandas``)."""
+        from workbench.table import frame_from_rows
 
-        return records_frame(self.records(run_id=run_id, target=target, limit=limit))
+        sql, args = self._select(run_id=run_id, target=target, limit=limit)
+        with self._lock:
+            rows = [dict(row) for row in self._conn.execute(sql, args)]
+        for row in rows:
+            for name in _JSON_COLUMNS:
+                if row[name] is not None:
+                    row[name] = json.loads(row[name])
+        return frame_from_rows(rows)
 
     def count(self) -> int:
         """How many calls are recorded."""

@@ -5,14 +5,14 @@ from __future__ import annotations
 import html
 import io
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from workbench.request import CallRecord
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["figure_rows", "records_frame", "records_html", "records_text"]
+__all__ = ["figure_rows", "frame_from_rows", "records_frame", "records_html", "records_text"]
 
 
 def _seconds(value: float | None) -> str:
@@ -57,12 +57,19 @@ def figure_rows(record: CallRecord) -> list[tuple[str, str]]:
 
 def records_frame(records: Sequence[CallRecord]) -> pd.DataFrame:
     """One row per call with every field of the record."""
+    return frame_from_rows([r.to_dict() for r in records])
+
+
+def frame_from_rows(rows: Sequence[dict[str, Any]]) -> pd.DataFrame:
+    """A DataFrame from record dicts (``CallRecord.to_dict`` shape): typed columns, UTC start times."""
     import pandas as pd
 
     from workbench.store import COLUMNS
 
-    frame = pd.DataFrame([r.to_dict() for r in records], columns=list(COLUMNS))
+    frame = pd.DataFrame(list(rows), columns=list(COLUMNS))
     frame["started_at"] = pd.to_datetime(frame["started_at"], unit="s", utc=True)
+    for name in ("tokens_estimated", "replayed"):
+        frame[name] = frame[name].astype(bool)
     return frame
 
 
