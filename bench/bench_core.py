@@ -19,11 +19,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import figure, timed, write  # noqa: E402
-from tests.support.scripted_server import ScriptedServer  # noqa: E402
-
-import workbench  # noqa: E402
-from workbench.targets.llamacpp import load_model, smollm2_path  # noqa: E402
+import workbench
+from bench.common import figure, timed, write
+from tests.support.scripted_server import ScriptedServer
+from workbench.targets.llamacpp import load_model, smollm2_path
 
 PROMPT = "Explain in two sentences why the sky is blue."
 SETTINGS = {"temperature": 0.0, "seed": 42, "max_tokens": 64}
@@ -72,6 +71,58 @@ def concurrency(delay: float = 1.0, n: int = 8) -> tuple[list[float], list[float
             server.__exit__()
 
 
+def cloud_overhead(runs: int = 30) -> tuple[list[float], list[float]]:
+    """The LiteLLM path through the workbench vs LiteLLM called directly, same local server and request."""
+    import asyncio
+
+    from workbench.targets.litellm import import_litellm
+
+    litellm = import_litellm()
+
+    async def direct_litellm(url: str) -> None:
+        response = await litellm.acompletion(
+            model="openai/ok",
+            api_base=url,
+            api_key="no-key-needed",
+            messages=[{"role": "user", "content": PROMPT}],
+            stream=True,
+            stream_options={"include_usage": True},
+            max_retries=0,
+            num_retries=0,
+            max_tokens=64,
+        )
+        async for _ in response:
+            pass
+
+    with ScriptedServer() as server:
+        target = workbench.resolve(f"openai/ok@{server.url}")
+        workbench.run(PROMPT, [target], store=False, max_tokens=64)
+        asyncio.run(direct_litellm(server.url))
+        direct, through = [], []
+        for _ in range(runs):
+            direct += timed(lambda: asyncio.run(direct_litellm(server.url)), 1)
+            through += timed(lambda: workbench.run(PROMPT, [target], store=False, max_tokens=64), 1)
+        return direct, through
+
+
+def memory_after_load() -> tuple[float, float]:
+    """Peak RSS (MB) of a fresh process after loading SmolLM2 through the workbench vs llama-cpp-python alone."""
+    wb = (
+        "import resource, asyncio, workbench; t = workbench.resolve('local/smollm2'); asyncio.run(t.prepare());"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+    )
+    direct = (
+        "import resource, llama_cpp; from workbench.targets.llamacpp import smollm2_path;"
+        "llama_cpp.Llama(model_path=str(smollm2_path()), n_ctx=4096, verbose=False);"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+    )
+    out = [
+        int(subprocess.run([sys.executable, "-c", c], capture_output=True, text=True, check=True).stdout)
+        for c in (wb, direct)
+    ]
+    return out[0] / 1024, out[1] / 1024
+
+
 def import_time() -> tuple[list[float], list[float], bool]:
     """Wall time of ``python -c "import workbench"`` vs a bare interpreter."""
     bare = timed(lambda: subprocess.run([sys.executable, "-c", "pass"], check=True), 7)
@@ -93,14 +144,22 @@ def main() -> None:
     figures.append(figure("local call, llama-cpp-python direct", d * 1000, "ms", values=[x * 1000 for x in direct]))
     figures.append(
         figure(
-            "local call through workbench (run log on)", w * 1000, "ms", values=[x * 1000 for x in through],
-            ratio=w / d, alternative="llama-cpp-python direct",
+            "local call through workbench (run log on)",
+            w * 1000,
+            "ms",
+            values=[x * 1000 for x in through],
+            ratio=w / d,
+            alternative="llama-cpp-python direct",
         )
     )
     figures.append(
         figure(
-            "workbench overhead per local call", extra * 1000, "ms", goal="<= 1 ms median",
-            passed=extra <= 0.001, values=[(t - s) * 1000 for t, s in zip(through, direct, strict=True)],
+            "workbench overhead per local call",
+            extra * 1000,
+            "ms",
+            goal="<= 1 ms median",
+            passed=extra <= 0.001,
+            values=[(t - s) * 1000 for t, s in zip(through, direct, strict=True)],
         )
     )
     figures.append(
@@ -110,8 +169,11 @@ def main() -> None:
     _, through_nostore, _ = overhead(store=False)
     figures.append(
         figure(
-            "local call through workbench (run log off)", statistics.median(through_nostore) * 1000, "ms",
-            values=[x * 1000 for x in through_nostore], ratio=statistics.median(through_nostore) / d,
+            "local call through workbench (run log off)",
+            statistics.median(through_nostore) * 1000,
+            "ms",
+            values=[x * 1000 for x in through_nostore],
+            ratio=statistics.median(through_nostore) / d,
             alternative="llama-cpp-python direct",
         )
     )
@@ -120,18 +182,58 @@ def main() -> None:
     figures.append(figure("1 network target (1.0 s server delay) alone", statistics.median(alone), "s", values=alone))
     figures.append(
         figure(
-            "8 network targets at once", statistics.median(together), "s", values=together,
-            goal="<= 1.15 x the slowest alone", passed=ratio <= 1.15, ratio=ratio, alternative="slowest alone",
+            "8 network targets at once",
+            statistics.median(together),
+            "s",
+            values=together,
+            goal="<= 1.15 x the slowest alone",
+            passed=ratio <= 1.15,
+            ratio=ratio,
+            alternative="slowest alone",
+        )
+    )
+    direct_cloud, through_cloud = cloud_overhead()
+    dc, tc = statistics.median(direct_cloud), statistics.median(through_cloud)
+    figures.append(
+        figure("cloud path, LiteLLM direct (local server)", dc * 1000, "ms", values=[x * 1000 for x in direct_cloud])
+    )
+    figures.append(
+        figure(
+            "cloud path through workbench",
+            tc * 1000,
+            "ms",
+            values=[x * 1000 for x in through_cloud],
+            ratio=tc / dc,
+            alternative="LiteLLM direct",
+        )
+    )
+    figures.append(figure("workbench overhead per cloud-path call", (tc - dc) * 1000, "ms"))
+    wb_mb, direct_mb = memory_after_load()
+    figures.append(
+        figure(
+            "peak RSS after loading SmolLM2 via workbench",
+            wb_mb,
+            "MB",
+            ratio=wb_mb / direct_mb,
+            alternative="llama-cpp-python alone",
         )
     )
     bare, importing, no_litellm = import_time()
-    figures.append(figure("python -c pass (interpreter start)", statistics.median(bare) * 1000, "ms", values=[x * 1000 for x in bare]))
     figures.append(
         figure(
-            'python -c "import workbench"', statistics.median(importing) * 1000, "ms",
-            values=[x * 1000 for x in importing], goal="<= 300 ms, litellm not imported",
+            "python -c pass (interpreter start)", statistics.median(bare) * 1000, "ms", values=[x * 1000 for x in bare]
+        )
+    )
+    figures.append(
+        figure(
+            'python -c "import workbench"',
+            statistics.median(importing) * 1000,
+            "ms",
+            values=[x * 1000 for x in importing],
+            goal="<= 300 ms, litellm not imported",
             passed=statistics.median(importing) <= 0.3 and no_litellm,
-            ratio=statistics.median(importing) / statistics.median(bare), alternative="bare interpreter",
+            ratio=statistics.median(importing) / statistics.median(bare),
+            alternative="bare interpreter",
         )
     )
     print(f"wrote {write('core', figures)}")

@@ -42,6 +42,8 @@ def import_litellm() -> Any:
         if not _warmed:
             litellm.suppress_debug_info = True
             litellm.drop_params = True
+            litellm.turn_off_message_logging = True  # its logs must not keep prompts
+            litellm.disable_hf_tokenizer_download = True  # nothing is fetched at run time
             _run_on_own_loop(lambda: _mock_stream(litellm))
             _warmed = True
         return litellm
