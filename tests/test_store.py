@@ -42,6 +42,7 @@ def make_record(**changes: object) -> CallRecord:
         attempts=2,
         privacy=Privacy(entities={"email": 1}, destination="cloud:openai", action="redact"),
         replayed=True,
+        provenance={"request_hash": "ab12", "packages": {"workbench": "0.1.0"}, "cell": None},
     )
     values.update(changes)
     return CallRecord(**values)  # type: ignore[arg-type]
@@ -51,7 +52,7 @@ def test_migrations_from_empty_create_the_schema(tmp_path: Path) -> None:
     store = Store(tmp_path / "log.sqlite")
     assert store.migrations() == [name for name, _ in MIGRATIONS]
     columns = [row[1] for row in sqlite3.connect(store.path).execute("PRAGMA table_info(calls)")]
-    assert columns == [f.name for f in fields(CallRecord)]
+    assert columns == [f.name for f in fields(CallRecord)] + ["request_hash"]  # the replay look-up key (003)
     assert sqlite3.connect(store.path).execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert Store(store.path).migrate() == []  # reopening applies nothing twice
 

@@ -6,6 +6,7 @@ One hierarchy, so ``except WorkbenchError`` catches everything the workbench rai
     ├── ConfigError            bad spec, option or setting; the message names the fix
     │   └── UnknownTargetError a spec no backend understands (with close matches)
     ├── PrivacyBlocked         the guard refused to send a request off the device
+    ├── ReplayMissing          replay="strict" and the run log has no recording of this call
     ├── StoreError             the run log cannot be opened or written
     └── TargetError            one call to one target failed
         ├── MissingKeyError    no API key in the environment for a cloud provider
@@ -35,6 +36,7 @@ __all__ = [
     "OfflineError",
     "PrivacyBlocked",
     "RateLimitError",
+    "ReplayMissing",
     "ServerError",
     "StoreError",
     "StreamDropped",
@@ -68,6 +70,10 @@ class UnknownTargetError(ConfigError):
 
 class PrivacyBlocked(WorkbenchError):
     """The privacy guard did not let the request leave the device."""
+
+
+class ReplayMissing(WorkbenchError):
+    """In strict replay mode, a call whose target and request were never recorded in the run log."""
 
 
 class StoreError(WorkbenchError):

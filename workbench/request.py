@@ -190,6 +190,8 @@ class CallRecord:
     attempts: int = 1
     privacy: Privacy | None = None
     replayed: bool = False
+    provenance: Mapping[str, Any] = field(default_factory=dict)
+    """Where the figures came from: versions, model file hash, device, cell (:mod:`workbench.provenance`)."""
 
     @property
     def ok(self) -> bool:

@@ -19,6 +19,7 @@ from workbench.errors import (
     MissingKeyError,
     PrivacyBlocked,
     RateLimitError,
+    ReplayMissing,
     TargetError,
     WorkbenchError,
 )
@@ -26,6 +27,8 @@ from workbench.loop import run_sync
 from workbench.metering import Meter
 from workbench.pricing import Price, price_call
 from workbench.privacy import guard, redact_secrets
+from workbench.provenance import call_provenance, cell_provenance, request_hash
+from workbench.replay import check_mode, default_mode, find, missing, replayed_copy
 from workbench.request import CallRecord, CallStart, Message, Request, RunResult, TextDelta, new_id
 from workbench.sinks import Sink
 from workbench.store import Store
@@ -36,7 +39,7 @@ __all__ = ["DEFAULT_TARGETS", "RunOptions", "arun", "run"]
 log = logging.getLogger("workbench")
 
 DEFAULT_TARGETS: tuple[str, ...] = ("local/smollm2",)
-_NOT_SENT = (MissingKeyError, PrivacyBlocked)
+_NOT_SENT = (MissingKeyError, PrivacyBlocked, ReplayMissing)
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,8 @@ class RunOptions:
     """Dollars per hour of your own device, to price local calls; ``None``: no per-call charge."""
     prices: dict[str, Price] = field(default_factory=dict)
     """Per-target price overrides, by spec."""
+    replay: str = field(default_factory=default_mode)
+    """off, on or strict: answer recorded calls from the run log (:mod:`workbench.replay`); $WORKBENCH_REPLAY."""
 
 
 def _wait(options: RunOptions) -> Callable[[RetryCallState], float]:
@@ -78,7 +83,15 @@ def _wait(options: RunOptions) -> Callable[[RetryCallState], float]:
 class _Call:
     """One call to one target: guard, stream with retries, meter, price, record."""
 
-    def __init__(self, target: Target, request: Request, run_id: str, sinks: Sequence[Sink], options: RunOptions):
+    def __init__(
+        self,
+        target: Target,
+        request: Request,
+        run_id: str,
+        sinks: Sequence[Sink],
+        options: RunOptions,
+        log: Store | None,
+    ):
         self.spec = target.spec
         self.target = target
         self.request = request
@@ -92,9 +105,25 @@ class _Call:
         if self.outcome.reroute_local:
             self.target = resolve(options.local_target)
         self.setup_error: WorkbenchError | None = None
+        self.log = log
+        self.provenance: dict[str, object] = {"request_hash": request_hash(request, options.guard)}
+        self.replayed: CallRecord | None = None
 
     async def prepare(self) -> None:
-        """Load the target's model or library, so that loading is not timed as part of the call."""
+        """Answer from the run log when replaying; else load the model or library (not timed) and gather provenance."""
+        if self.options.replay != "off" and self.log is not None:
+            cell = cell_provenance()
+            found = find(self.log, self.spec, str(self.provenance["request_hash"]), cell)
+            if found is not None:
+                self.replayed = replayed_copy(
+                    found, call_id=self.call_id, run_id=self.run_id, mode=self.options.replay, cell=cell
+                )
+                return
+            if self.options.replay == "strict":
+                self.provenance["cell"] = cell
+                self.setup_error = missing(self.spec, self.log)
+                return
+        self.provenance = await asyncio.to_thread(call_provenance, self.target, self.request, guard=self.options.guard)
         if self.outcome.blocked:
             return
         try:
@@ -107,6 +136,8 @@ class _Call:
     async def execute(self) -> CallRecord:
         """Stream the answer, then build, announce and return the record."""
         self.meter = Meter()  # the clock starts now, after every target of the run is prepared
+        if self.replayed is not None:
+            return self._replay(self.replayed)
         start = CallStart(
             self.call_id, self.run_id, self.spec, self.target.provider, self.target.model, self.target.locality
         )
@@ -127,6 +158,15 @@ class _Call:
             error = TargetError(f"{self.spec} raised {type(exc).__name__}: {exc}")
         self.meter.finish()
         record = self._record(self.outcome.privacy, error)
+        _notify(self.sinks, "on_record", record)
+        return record
+
+    def _replay(self, record: CallRecord) -> CallRecord:
+        """Show a recorded call as sinks see a live one: start, the whole text at once, the record."""
+        start = CallStart(record.call_id, record.run_id, record.target, record.provider, record.model, record.locality)
+        _notify(self.sinks, "on_call_start", start)
+        if record.response:
+            _notify(self.sinks, "on_delta", record.call_id, record.response)
         _notify(self.sinks, "on_record", record)
         return record
 
@@ -192,6 +232,7 @@ class _Call:
             error_message=redact_secrets(str(error), secrets) if error else None,
             attempts=self.attempts,
             privacy=privacy,  # type: ignore[arg-type]
+            provenance=self.provenance,
         )
 
 
@@ -245,14 +286,18 @@ async def arun(
     load_env_once()
     request = Request.build(prompt, system=system, temperature=temperature, max_tokens=max_tokens, seed=seed, stop=stop)
     options = RunOptions(**option_values) if options is None else options  # type: ignore[arg-type]
+    check_mode(options.replay)
     resolved = [
         resolve(t, price=options.prices.get(t)) if isinstance(t, str) else t for t in targets or DEFAULT_TARGETS
     ]
     all_sinks: list[Sink] = list(sinks)
-    if store is not False:
-        all_sinks.insert(0, _default_store() if store is True else store)  # recorded before anything renders
+    log = store if isinstance(store, Store) else None
+    if store is True or (log is None and options.replay != "off"):
+        log = _default_store()  # replay with store=False still looks recordings up in the default log
+    if store is not False and log is not None:
+        all_sinks.insert(0, log)  # recorded before anything renders
     run_id = new_id()
-    calls = [_Call(t, request, run_id, all_sinks, options) for t in resolved]
+    calls = [_Call(t, request, run_id, all_sinks, options, log) for t in resolved]
     await asyncio.gather(*(c.prepare() for c in calls))
     records = await asyncio.gather(*(c.execute() for c in calls))
     return RunResult(run_id, tuple(records))

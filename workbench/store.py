@@ -25,9 +25,10 @@ if TYPE_CHECKING:
 
 __all__ = ["MIGRATIONS", "Store", "default_store_path"]
 
-_JSON_COLUMNS = ("params", "prompt", "engine_metrics", "privacy")
+_JSON_COLUMNS = ("params", "prompt", "engine_metrics", "privacy", "provenance")
 _BOOL_COLUMNS = ("tokens_estimated", "replayed")
 COLUMNS = tuple(f.name for f in fields(CallRecord))
+_STORED = (*COLUMNS, "request_hash")  # request_hash: provenance["request_hash"], indexed for replay look-ups
 
 MIGRATIONS: tuple[tuple[str, str], ...] = (
     (
@@ -71,6 +72,14 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         CREATE INDEX calls_target_started ON calls(target, started_at);
         """,
     ),
+    (
+        "003_provenance",
+        """
+        ALTER TABLE calls ADD COLUMN provenance TEXT;
+        ALTER TABLE calls ADD COLUMN request_hash TEXT;
+        CREATE INDEX calls_request ON calls(request_hash, target, started_at);
+        """,
+    ),
 )
 
 
@@ -86,11 +95,13 @@ def _to_row(record: CallRecord) -> tuple[Any, ...]:
             data[name] = json.dumps(data[name], sort_keys=True)
     for name in _BOOL_COLUMNS:
         data[name] = int(data[name])
-    return tuple(data[name] for name in COLUMNS)
+    data["request_hash"] = record.provenance.get("request_hash")
+    return tuple(data[name] for name in _STORED)
 
 
 def _from_row(row: sqlite3.Row) -> CallRecord:
     data = dict(row)
+    data["provenance"] = data["provenance"] or "{}"  # calls recorded before 003_provenance have none
     for name in _JSON_COLUMNS:
         if data[name] is not None:
             data[name] = json.loads(data[name])
@@ -146,10 +157,10 @@ class Store(BaseSink):
     def append_many(self, records: Iterable[CallRecord]) -> None:
         """Append records in one transaction."""
         rows = [_to_row(r) for r in records]
-        placeholders = ", ".join("?" for _ in COLUMNS)
+        placeholders = ", ".join("?" for _ in _STORED)
         try:
             with self._lock, self._transaction():
-                self._conn.executemany(f"INSERT INTO calls ({', '.join(COLUMNS)}) VALUES ({placeholders})", rows)
+                self._conn.executemany(f"INSERT INTO calls ({', '.join(_STORED)}) VALUES ({placeholders})", rows)
         except sqlite3.Error as exc:
             raise StoreError(f"Cannot write to the run log at {self.path}: {exc}") from exc
 
@@ -182,6 +193,12 @@ class Store(BaseSink):
                 if row[name] is not None:
                     row[name] = json.loads(row[name])
         return frame_from_rows(rows)
+
+    def recorded(self, target: str, request_hash: str) -> list[CallRecord]:
+        """Calls of ``target`` made live (not replayed) for the request with this fingerprint, oldest first."""
+        sql = "SELECT * FROM calls WHERE request_hash = ? AND target = ? AND replayed = 0 ORDER BY started_at, rowid"
+        with self._lock:
+            return [_from_row(row) for row in self._conn.execute(sql, (request_hash, target))]
 
     def count(self) -> int:
         """How many calls are recorded."""

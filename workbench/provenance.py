@@ -1,0 +1,208 @@
+"""Provenance: where each recorded figure came from, so a shared notebook can say what it re-ran.
+
+Every :class:`~workbench.request.CallRecord` carries a ``provenance`` mapping::
+
+    {
+      "request_hash": "9f2c...",   # sha256 of messages + params + guard: the replay look-up key
+      "packages": {"workbench": "0.1.0", "litellm": "1.110.2", "llama-cpp-python": "0.3.36"},
+      "engine": "llama.cpp",        # the target's provider
+      "device": "AMD EPYC 7B13 (2 cores)" | "NVIDIA H100 80GB HBM3" | "remote (openai)",
+      "model_file": {"name": "...gguf", "bytes": 98_000_000, "sha256": "..."} | None,
+      "price_map": "litellm 1.110.2 bundled map" | None,   # None: not priced from the map
+      "params": {...}, "seed": 3,
+      "policy": None, "threshold": None,                   # set when a routing policy chose
+      "cell": {"execution_count": 4, "sha256": "...", "session": "..."} | None,   # IPython only
+    }
+
+Versions are read with :mod:`importlib.metadata` (LiteLLM is never imported here). A GGUF's
+sha256 is computed once per (path, size, mtime): kept in memory, and in ``file_hashes.json``
+beside the run log, so a 98 MB model is hashed once per machine, not once per call.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+import json
+import os
+import platform
+import shutil
+import subprocess
+import threading
+from collections.abc import Mapping
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from workbench.request import Locality, Request, new_id
+
+__all__ = ["SESSION", "call_provenance", "cell_provenance", "file_sha256", "package_versions", "request_hash"]
+
+SESSION = new_id()
+"""This process's id: cells with the same execution count in two kernel sessions stay apart."""
+
+_PACKAGES = {"workbench": "hybrid-workbench", "litellm": "litellm", "llama-cpp-python": "llama-cpp-python"}
+_hash_lock = threading.Lock()
+_hashes: dict[tuple[str, int, int], str] = {}
+
+
+def request_hash(request: Request, guard: str = "flag") -> str:
+    """A stable fingerprint of what a call asks: messages, sampling parameters and the guard action."""
+    payload = {"messages": [dict(m) for m in request.messages], "params": request.params, "guard": guard}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+@functools.cache
+def package_versions() -> dict[str, str]:
+    """Installed versions of the workbench and its engines (only those present), never importing them."""
+    versions: dict[str, str] = {}
+    for label, dist in _PACKAGES.items():
+        with contextlib.suppress(metadata.PackageNotFoundError):
+            versions[label] = metadata.version(dist)
+    for found in metadata.distributions():  # MLC ships as mlc-llm-nightly-cu123 and the like
+        name = (found.metadata["Name"] or "").lower().replace("_", "-")
+        if name.startswith("mlc-llm") and name != "mlc-llm-nightly-cpu":
+            versions["mlc-llm"] = f"{found.version} ({name})"
+    return versions
+
+
+@functools.cache
+def cpu_name() -> str:
+    """The CPU model and core count, e.g. ``AMD EPYC 7B13 (2 cores)``."""
+    name = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                name = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{name} ({os.cpu_count()} cores)"
+
+
+@functools.cache
+def gpu_name() -> str | None:
+    """The first NVIDIA GPU's name from ``nvidia-smi``, or ``None`` where there is none."""
+    smi = shutil.which("nvidia-smi")
+    if smi is None:
+        return None
+    try:
+        out = subprocess.run(
+            [smi, "--query-gpu=name", "--format=csv,noheader"], capture_output=True, text=True, timeout=5, check=True
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.strip().splitlines()[0] if out.strip() else None
+
+
+def _cache_file() -> Path:
+    from workbench.store import default_store_path
+
+    return default_store_path().parent / "file_hashes.json"
+
+
+def file_sha256(path: str | os.PathLike[str]) -> str:
+    """sha256 of a file, computed once per (path, size, mtime) and remembered across processes."""
+    file = Path(path).resolve()
+    stat = file.stat()
+    key = (str(file), stat.st_size, stat.st_mtime_ns)
+    with _hash_lock:
+        if key in _hashes:
+            return _hashes[key]
+        cache_key = f"{key[0]}|{key[1]}|{key[2]}"
+        cache = _read_cache()
+        if cache_key not in cache:
+            digest = hashlib.sha256()
+            with file.open("rb") as handle:
+                for block in iter(lambda: handle.read(1 << 20), b""):
+                    digest.update(block)
+            cache[cache_key] = digest.hexdigest()
+            _write_cache(cache)
+        _hashes[key] = cache[cache_key]
+        return _hashes[key]
+
+
+def _read_cache() -> dict[str, str]:
+    try:
+        data = json.loads(_cache_file().read_text())
+    except (OSError, ValueError):
+        return {}
+    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+def _write_cache(cache: Mapping[str, str]) -> None:
+    target = _cache_file()
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temporary = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+        temporary.write_text(json.dumps(dict(cache), indent=0, sort_keys=True))
+        temporary.replace(target)
+    except OSError:
+        pass  # a read-only directory costs a re-hash next time, nothing more
+
+
+def cell_provenance() -> dict[str, Any] | None:
+    """The notebook cell running now: execution count, sha256 of its source, kernel session; else ``None``."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return None
+    shell = get_ipython()
+    if shell is None:
+        return None
+    history = getattr(getattr(shell, "history_manager", None), "input_hist_raw", None) or [""]
+    source = history[-1]  # In[n]: stored before the cell runs, so its index is the cell's execution count
+    return {
+        "execution_count": len(history) - 1,
+        "sha256": hashlib.sha256(source.encode()).hexdigest(),
+        "session": SESSION,
+    }
+
+
+def _target_provenance(target: Any) -> dict[str, Any]:
+    versions = package_versions()
+    model_file = None
+    path = getattr(target, "path", None)
+    if isinstance(path, Path):
+        try:
+            model_file = {"name": path.name, "bytes": path.stat().st_size, "sha256": file_sha256(path)}
+        except OSError as exc:  # the target reports a missing model itself; provenance just says so
+            model_file = {"name": path.name, "error": type(exc).__name__}
+    if target.locality is Locality.CLOUD:
+        device = f"remote ({target.provider})"
+    elif target.provider == "mlc":
+        device = gpu_name() or "GPU (name unknown)"
+    elif target.provider == "llama.cpp":
+        device = cpu_name()
+    else:
+        device = f"{target.locality.label} server ({target.provider})"
+    priced = target.locality is Locality.CLOUD and getattr(target, "price", None) is None
+    litellm = versions.get("litellm")
+    return {
+        "packages": versions,
+        "engine": target.provider,
+        "device": device,
+        "model_file": model_file,
+        "price_map": f"litellm {litellm} bundled map" if priced and litellm else None,
+    }
+
+
+def call_provenance(
+    target: Any,
+    request: Request,
+    *,
+    guard: str = "flag",
+    policy: str | None = None,
+    threshold: float | None = None,
+) -> dict[str, Any]:
+    """Everything a record says about where it came from (see the module docstring)."""
+    return {
+        "request_hash": request_hash(request, guard),
+        **_target_provenance(target),
+        "params": request.params,
+        "seed": request.seed,
+        "policy": policy,
+        "threshold": threshold,
+        "cell": cell_provenance(),
+    }
