@@ -12,9 +12,11 @@ Names are imported on first use, so ``import workbench`` stays fast and never im
 from __future__ import annotations
 
 import importlib
+import threading
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from workbench import plots, privacy, routing
     from workbench.errors import (
         ConfigError,
         PrivacyBlocked,
@@ -50,7 +52,10 @@ __all__ = [
     "arun",
     "known_targets",
     "load_ipython_extension",
+    "plots",
+    "privacy",
     "resolve",
+    "routing",
     "run",
 ]
 
@@ -78,7 +83,12 @@ _HOMES = {
 }
 
 
+_SUBMODULES = ("plots", "routing", "privacy")
+
+
 def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        return importlib.import_module(f"workbench.{name}")
     if name in _HOMES:
         value = getattr(importlib.import_module(_HOMES[name]), name)
         globals()[name] = value
@@ -93,7 +103,13 @@ def __dir__() -> list[str]:
 def load_ipython_extension(ipython: Any) -> None:
     """``%load_ext workbench``: register the ``%%hybrid`` magics and warm LiteLLM in the background."""
     from workbench.magic import register
-    from workbench.targets.litellm import warm_litellm
 
     register(ipython)
-    warm_litellm()
+    threading.Thread(target=_warm_litellm, name="workbench-warm-litellm", daemon=True).start()
+
+
+def _warm_litellm() -> None:
+    # Imported here, off the main thread: the targets package and LiteLLM take seconds together.
+    from workbench.targets.litellm import import_litellm
+
+    import_litellm()

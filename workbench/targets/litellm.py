@@ -20,7 +20,7 @@ from workbench.targets.base import Event, locality_of_url
 from workbench.targets.chunks import openai_events
 from workbench.targets.errors import translate
 
-__all__ = ["LiteLLMTarget", "import_litellm", "warm_litellm"]
+__all__ = ["LiteLLMTarget", "import_litellm", "token_estimator"]
 
 _import_lock = threading.Lock()
 _warmed = False
@@ -82,13 +82,6 @@ def token_estimator(model: str, request: Request) -> Callable[[str], tuple[int, 
         return litellm.token_counter(model=model, messages=messages), litellm.token_counter(model=model, text=answer)
 
     return estimate
-
-
-def warm_litellm() -> threading.Thread:
-    """Import LiteLLM in a background thread, so the first cloud call does not wait for it."""
-    thread = threading.Thread(target=import_litellm, name="workbench-warm-litellm", daemon=True)
-    thread.start()
-    return thread
 
 
 class LiteLLMTarget:
