@@ -1,0 +1,137 @@
+"""REST handlers under ``/hybrid/api``: read-only, authenticated and authorized like every Jupyter endpoint.
+
+- ``GET /hybrid/api/calls``: a page of calls, newest first. Query: ``limit`` (1-500, default 50),
+  ``offset``, ``target``, ``locality`` (device, private_network, cloud), ``flagged`` (true: only
+  the calls that sent flagged data off the device; false: the others), ``run``, ``store``.
+- ``GET /hybrid/api/calls/<call_id>``: one call in full (prompt, answer, parameters, metrics).
+- ``GET /hybrid/api/totals``: calls, errors, cost by locality and edge/cloud, TTFT percentiles by
+  target, calls that sent flagged data off the device.
+
+``store`` picks another run log (a path relative to the server's root directory, or absolute);
+without it the server's configured log is read (see :class:`workbench.server.HybridWorkbench`).
+Every text is passed through :func:`workbench.privacy.redact_secrets`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from jupyter_server.auth.decorator import authorized
+from jupyter_server.base.handlers import APIHandler
+from jupyter_server.utils import url_path_join
+from tornado import web
+
+from workbench.privacy import redact_secrets
+from workbench.server import queries
+
+__all__ = ["API_ROOT", "CallHandler", "CallsHandler", "TotalsHandler", "handlers"]
+
+API_ROOT = "hybrid/api"
+_LOCALITIES = frozenset(queries.LOCALITIES)
+_BOOLEANS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+
+
+class _RunLogHandler(APIHandler):
+    """Shared by the run-log handlers: which log to read, and reading it off the event loop."""
+
+    auth_resource = "hybrid_runs"
+
+    def store_path(self) -> Path:
+        """The run log this request reads: ``?store=`` (relative to the root directory), else the configured one."""
+        default: Callable[[], Path] = self.settings["hybrid_store_path"]
+        asked = self.get_query_argument("store", "").strip()
+        if not asked:
+            return default()
+        path = Path(asked).expanduser()
+        return path if path.is_absolute() else Path(self.settings["hybrid_root_dir"]) / path
+
+    async def query(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[Path, Any]:
+        """Run ``fn(conn, ...)`` in a worker thread on a fresh read-only connection (``None`` if no log)."""
+        path = self.store_path()
+
+        def work() -> Any:
+            conn = queries.open_readonly(path)
+            try:
+                return fn(conn, *args, **kwargs)
+            finally:
+                if conn is not None:
+                    conn.close()
+
+        return path, await asyncio.to_thread(work)
+
+    def reply(self, path: Path, body: dict[str, Any]) -> None:
+        """Send ``body`` with the log's path (redacted), as JSON."""
+        self.set_header("Cache-Control", "no-store")
+        self.finish(json.dumps({"store": redact_secrets(str(path)), "exists": path.is_file(), **body}))
+
+
+class CallsHandler(_RunLogHandler):
+    """A page of calls, newest first, filtered."""
+
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        """``GET /hybrid/api/calls``."""
+        locality = self.get_query_argument("locality", "") or None
+        if locality is not None and locality not in _LOCALITIES:
+            raise web.HTTPError(400, f"locality must be one of {', '.join(sorted(_LOCALITIES))}, not {locality!r}")
+        flagged_text = self.get_query_argument("flagged", "").lower()
+        if flagged_text and flagged_text not in _BOOLEANS:
+            raise web.HTTPError(400, f"flagged must be true or false, not {flagged_text!r}")
+        try:
+            limit = int(self.get_query_argument("limit", "50"))
+            offset = int(self.get_query_argument("offset", "0"))
+        except ValueError as exc:
+            raise web.HTTPError(400, "limit and offset must be whole numbers") from exc
+        where = queries.CallFilter(
+            target=self.get_query_argument("target", "") or None,
+            locality=locality,
+            flagged=_BOOLEANS[flagged_text] if flagged_text else None,
+            run_id=self.get_query_argument("run", "") or None,
+        )
+
+        def page(conn: Any) -> dict[str, Any]:
+            if conn is None:
+                return {"total": 0, "limit": limit, "offset": offset, "calls": []}
+            return queries.list_calls(conn, where, limit=limit, offset=offset)
+
+        path, body = await self.query(page)
+        self.reply(path, body)
+
+
+class CallHandler(_RunLogHandler):
+    """One call in full."""
+
+    @web.authenticated
+    @authorized
+    async def get(self, call_id: str) -> None:
+        """``GET /hybrid/api/calls/<call_id>``."""
+        path, call = await self.query(lambda conn: queries.call_detail(conn, call_id) if conn is not None else None)
+        if call is None:
+            raise web.HTTPError(404, "No call with that id in the run log")
+        self.reply(path, {"call": call})
+
+
+class TotalsHandler(_RunLogHandler):
+    """The whole run log at a glance."""
+
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        """``GET /hybrid/api/totals``."""
+        path, body = await self.query(queries.totals)
+        self.reply(path, body)
+
+
+def handlers(base_url: str) -> list[tuple[str, type[APIHandler]]]:
+    """The URL routes, under the server's base URL."""
+    root = url_path_join(base_url, API_ROOT)
+    return [
+        (url_path_join(root, "calls"), CallsHandler),
+        (url_path_join(root, r"calls/([0-9A-Za-z_-]+)"), CallHandler),
+        (url_path_join(root, "totals"), TotalsHandler),
+    ]
