@@ -5,7 +5,7 @@ PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed-stamp
 PROMPT  ?= In one sentence: why would a team run a language model on its own device?
 
-.PHONY: install demo lab test lint bench clean
+.PHONY: install labextension demo lab test lint bench clean
 
 # llama-cpp-python compiles llama.cpp on install. Its native x86 build turns on Intel AMX where
 # the CPU lists it, and then dies with SIGILL in VMs that do not enable AMX: build for AVX2.
@@ -21,7 +21,12 @@ $(STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install -e '.[dev]'
 	touch $(STAMP)
 
+# The JupyterLab extension: rebuilt from extensions/jupyterlab-hybrid only if its sources changed
+# (needs Node 20+ and npm then; the committed build needs neither), then linked into $(VENV).
 install: $(STAMP)
+	$(PY) -m workbench.server.develop --build
+
+labextension: install
 
 demo: install
 	$(VENV)/bin/hybrid run -t local/smollm2 -t openai/gpt-4o-mini --temperature 0 --seed 42 --max-tokens 80 "$(PROMPT)"
