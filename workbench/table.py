@@ -20,6 +20,8 @@ def _seconds(value: float | None) -> str:
 
 
 def _cost(record: CallRecord) -> str:
+    if record.cost_basis == "not sent":
+        return "not sent"
     if record.cost_usd is None:
         return "unknown"
     return f"${record.cost_usd:.6f}" if record.cost_usd else "$0"
