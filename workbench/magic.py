@@ -116,6 +116,10 @@ class HybridMagics(Magics):
     @argument("--system", metavar="TEXT", help="a system message")
     @argument("--timeout", type=float, metavar="S", help="seconds one call may take")
     @argument("--guard", choices=["flag", "redact", "block", "local"], help="privacy action off the device")
+    @argument("--route", metavar="POLICY",
+              help="send the prompt where POLICY says (a policy name, or a Policy in the notebook); "
+                   "needs one edge and one cloud -t target")
+    @argument("--shadow", action="store_true", help="with --route: also run the other side, to see what it saved")
     @argument("-o", "--output", metavar="VAR", help="also store the RunResult in this variable")
     @argument("--no-panel", action="store_true", help="no streaming panel: show the result table only")
     @line_cell_magic
@@ -146,20 +150,36 @@ class HybridMagics(Magics):
         from workbench.ui import run_with_panel
 
         s = self.settings
+        common: dict[str, Any] = dict(
+            store=self._store(), panel=s.panel and not args.no_panel, plots=self._plots,
+            update_interval=s.update_interval, system=args.system, seed=args.seed,
+            max_tokens=args.max_tokens if args.max_tokens is not None else s.max_tokens,
+            temperature=args.temperature if args.temperature is not None else s.temperature,
+            timeout=args.timeout if args.timeout is not None else s.timeout, guard=args.guard or s.guard,
+        )
+        targets = args.targets or list(s.default_targets)
+        if args.shadow and not args.route:
+            raise UsageError("--shadow goes with --route POLICY: it runs the side the policy did not choose.")
         try:
-            result = run_with_panel(
-                prompt, args.targets or list(s.default_targets), store=self._store(),
-                panel=s.panel and not args.no_panel, plots=self._plots, update_interval=s.update_interval,
-                system=args.system, seed=args.seed,
-                max_tokens=args.max_tokens if args.max_tokens is not None else s.max_tokens,
-                temperature=args.temperature if args.temperature is not None else s.temperature,
-                timeout=args.timeout if args.timeout is not None else s.timeout, guard=args.guard or s.guard,
-            )
+            if args.route:
+                from workbench.ui import route_with_panel
+
+                policy = self._policy(args.route)
+                result: Any = route_with_panel(prompt, policy, targets, shadow=args.shadow, **common)
+            else:
+                result = run_with_panel(prompt, targets, **common)
         except ConfigError as exc:
             raise UsageError(str(exc)) from None
         if args.output:
             self.ip.user_ns[args.output] = result
         return result
+
+    def _policy(self, name: str) -> Any:
+        """A Policy from the notebook's variables, else a fresh one by name."""
+        from workbench.routing import Policy, make_policy
+
+        found = self.ip.user_ns.get(name)
+        return found if isinstance(found, Policy) else make_policy(name)
 
     def _command(self, words: list[str]) -> Any:
         if not words or words[0] not in _COMMANDS:

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
@@ -64,6 +65,8 @@ class RunOptions:
     """Dollars per hour of your own device, to price local calls; ``None``: no per-call charge."""
     prices: dict[str, Price] = field(default_factory=dict)
     """Per-target price overrides, by spec."""
+    routing: Mapping[str, Any] | None = None
+    """Set by live routing (:mod:`workbench.routing.live`): policy, threshold and the decision, kept in provenance."""
     replay: str = field(default_factory=default_mode)
     """off, on or strict: answer recorded calls from the run log (:mod:`workbench.replay`); $WORKBENCH_REPLAY."""
 
@@ -124,6 +127,7 @@ class _Call:
                 self.setup_error = missing(self.spec, self.log)
                 return
         self.provenance = await asyncio.to_thread(call_provenance, self.target, self.request, guard=self.options.guard)
+        self.provenance.update(self.options.routing or {})
         if self.outcome.blocked:
             return
         try:

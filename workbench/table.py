@@ -52,6 +52,9 @@ def figure_rows(record: CallRecord) -> list[tuple[str, str]]:
         ("cost", _cost(record)),
         ("privacy", _privacy(record)),
     ]
+    route = record.provenance.get("route") if record.provenance else None
+    if isinstance(route, dict):
+        rows.append(("route", f"{route.get('role')}: {route.get('reason')}"))
     if record.replayed:
         rows.append(("source", "recorded (replayed)"))
     return rows

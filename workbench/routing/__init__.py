@@ -28,6 +28,7 @@ if TYPE_CHECKING:
         run_experiment,
     )
     from workbench.routing.learned import LearnedRouter
+    from workbench.routing.live import RoutedRun, aroute, route
     from workbench.routing.metrics import apgr, curve_metrics, oracle_scores, share_for_gap, share_for_quality
     from workbench.routing.outcomes import Outcomes, split
     from workbench.routing.policy import AlwaysCloud, AlwaysEdge, Policy, RandomPolicy
@@ -67,6 +68,9 @@ _EXPORTS = {
     "rank_curve": "workbench.routing.evaluate",
     "replay": "workbench.routing.evaluate",
     "replay_at_quality": "workbench.routing.experiment",
+    "route": "workbench.routing.live",
+    "aroute": "workbench.routing.live",
+    "RoutedRun": "workbench.routing.live",
     "run_experiment": "workbench.routing.experiment",
     "share_for_gap": "workbench.routing.metrics",
     "share_for_quality": "workbench.routing.metrics",
@@ -89,9 +93,11 @@ __all__ = [
     "Price",
     "RandomPolicy",
     "ReplayResult",
+    "RoutedRun",
     "RulesPolicy",
     "Side",
     "apgr",
+    "aroute",
     "bootstrap_metrics",
     "count_tokens",
     "curve_metrics",
@@ -106,6 +112,7 @@ __all__ = [
     "rank_curve",
     "replay",
     "replay_at_quality",
+    "route",
     "run_experiment",
     "share_for_gap",
     "share_for_quality",

@@ -13,11 +13,22 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from workbench.request import RunResult
+    from workbench.routing.live import RoutedRun
+    from workbench.routing.policy import Policy
     from workbench.store import Store
     from workbench.ui.panel import Panel, PanelRunResult
     from workbench.ui.plots import LivePlots
 
-__all__ = ["LivePlots", "Panel", "PanelRunResult", "StoreInfo", "TargetsTable", "run_with_panel", "widget_frontend"]
+__all__ = [
+    "LivePlots",
+    "Panel",
+    "PanelRunResult",
+    "StoreInfo",
+    "TargetsTable",
+    "route_with_panel",
+    "run_with_panel",
+    "widget_frontend",
+]
 
 _HOMES = {"LivePlots": "workbench.ui.plots", "Panel": "workbench.ui.panel", "PanelRunResult": "workbench.ui.panel"}
 
@@ -74,6 +85,42 @@ def run_with_panel(
     if handle is not None:
         handle.update(view)  # same widget, now with an HTML/text fallback for static viewers
     return PanelRunResult(result.run_id, result.records)
+
+
+def route_with_panel(
+    prompt: str,
+    policy: Policy,
+    targets: Sequence[str],
+    *,
+    shadow: bool = False,
+    store: Store | bool = True,
+    panel: bool = True,
+    plots: LivePlots | None = None,
+    update_interval: float = 0.1,
+    **run_kwargs: Any,
+) -> RoutedRun:
+    """Route ``prompt`` with ``policy`` (:mod:`workbench.routing.live`), streaming the calls that run into a panel.
+
+    The panel gets a column per call actually made; each footer shows the decision and its reason.
+    """
+    from IPython.display import display
+
+    from workbench.routing.live import route, split_sides
+    from workbench.ui.panel import Panel
+
+    split_sides(targets)  # a bad pair of targets fails before anything is displayed
+    sinks: list[Any] = [plots] if plots is not None else []
+    if not (panel and widget_frontend()):
+        return route(prompt, policy, targets, shadow=shadow, store=store, sinks=sinks, **run_kwargs)
+    view = Panel([], update_interval=update_interval)
+    handle = display(view, display_id=True)
+    try:
+        routed = route(prompt, policy, targets, shadow=shadow, store=store, sinks=[view, *sinks], **run_kwargs)
+    finally:
+        view.flush()
+    if handle is not None:
+        handle.update(view)
+    return routed
 
 
 class TargetsTable:
