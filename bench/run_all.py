@@ -14,7 +14,6 @@ sys.path.insert(0, str(HERE.parent))
 
 from bench.common import RESULTS, machine  # noqa: E402
 
-
 _KEYS = ("figure", "goal", "measured", "unit", "ratio", "alternative", "status", "runs")
 
 
@@ -41,7 +40,7 @@ def main() -> int:
     summary = {"machine": machine(), "total_seconds": total, "failed_scripts": failed, "benches": benches}
     (HERE / "results.json").write_text(json.dumps(summary, indent=2))
     lines = [
-        f"Machine: {summary['machine']['cpu']}, {summary['machine']['cores']} cores, Python {summary['machine']['python']}.",
+        "Machine: {cpu}, {cores} cores, Python {python}.".format(**summary["machine"]),
         f"Whole suite: {total:.0f} s (goal <= 600 s on 2 cores: {'pass' if total <= 600 else 'short'}).",
         "",
         "| bench | figure | goal | measured | unit | ratio | vs | status | runs |",
