@@ -37,9 +37,9 @@ class Cost:
 
 def cloud_price(model: str) -> Price | None:
     """The price of ``model`` (a LiteLLM id such as ``openai/gpt-4o-mini``) in LiteLLM's map."""
-    from workbench.targets.litellm import import_litellm
+    from workbench.targets.litellm import load_litellm
 
-    litellm = import_litellm()
+    litellm = load_litellm()
     candidates = [model, model.split("/", 1)[-1]]
     for key in candidates:
         entry = litellm.model_cost.get(key)

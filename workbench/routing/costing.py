@@ -7,10 +7,8 @@ uses the bundled ``cl100k_base`` encoding: exact for OpenAI models, an estimate 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
 from types import ModuleType
 from typing import Any
 
@@ -25,13 +23,12 @@ PRICE_KEY_PREFIXES = ("", "together_ai/", "openai/", "deepinfra/", "anyscale/", 
 hosting providers (Together AI hosts RouteLLM's weak model, Mixtral-8x7B-Instruct)."""
 
 
-@cache
 def litellm_module() -> ModuleType:
-    """LiteLLM, imported on first use with its offline price map."""
-    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-    import litellm
+    """LiteLLM, imported on first use with its offline price map (the targets' one loader)."""
+    from workbench.targets.litellm import load_litellm
 
-    return litellm
+    module: ModuleType = load_litellm()
+    return module
 
 
 @dataclass(frozen=True)

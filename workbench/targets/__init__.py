@@ -72,9 +72,9 @@ def _split_url(spec: str) -> tuple[str, str | None]:
 
 
 def _litellm_providers() -> list[str]:
-    from workbench.targets.litellm import import_litellm
+    from workbench.targets.litellm import load_litellm
 
-    return [str(getattr(p, "value", p)) for p in import_litellm().provider_list]
+    return [str(getattr(p, "value", p)) for p in load_litellm().provider_list]
 
 
 def resolve(

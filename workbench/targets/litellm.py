@@ -20,33 +20,41 @@ from workbench.targets.base import Event, locality_of_url
 from workbench.targets.chunks import openai_events
 from workbench.targets.errors import translate
 
-__all__ = ["LiteLLMTarget", "import_litellm", "token_estimator"]
+__all__ = ["LiteLLMTarget", "import_litellm", "load_litellm", "token_estimator"]
 
 _import_lock = threading.Lock()
+_warm_lock = threading.Lock()
 _warmed = False
 NO_KEY = "no-key-needed"
 """Sent to OpenAI-compatible servers on your own machine or network, which need no key."""
 
 
+def load_litellm() -> Any:
+    """Import LiteLLM (7-10 s, once) with its bundled offline price map, set up for the workbench."""
+    with _import_lock:
+        os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+        import litellm
+
+        litellm.suppress_debug_info = True
+        litellm.drop_params = True
+        litellm.turn_off_message_logging = True  # its logs must not keep prompts
+        litellm.disable_hf_tokenizer_download = True  # nothing is fetched at run time
+        return litellm
+
+
 def import_litellm() -> Any:
-    """Import LiteLLM with its bundled (offline) price map, once, and warm its streaming path.
+    """:func:`load_litellm`, then warm its streaming path once, before any call is timed.
 
     LiteLLM imports much of itself on the first call (0.5 s here); one mocked streaming call
     (``mock_response``: no network) pays that up front, on a loop of its own.
     """
     global _warmed
-    with _import_lock:
-        os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-        import litellm
-
+    litellm = load_litellm()
+    with _warm_lock:
         if not _warmed:
-            litellm.suppress_debug_info = True
-            litellm.drop_params = True
-            litellm.turn_off_message_logging = True  # its logs must not keep prompts
-            litellm.disable_hf_tokenizer_download = True  # nothing is fetched at run time
             _run_on_own_loop(lambda: _mock_stream(litellm))
             _warmed = True
-        return litellm
+    return litellm
 
 
 def _run_on_own_loop(make: Callable[[], Coroutine[Any, Any, None]]) -> None:
@@ -77,7 +85,7 @@ def token_estimator(model: str, request: Request) -> Callable[[str], tuple[int, 
     """``answer -> (input, output)`` token counts by LiteLLM's tokenizer for ``model``: an estimate."""
 
     def estimate(answer: str) -> tuple[int, int]:
-        litellm = import_litellm()
+        litellm = load_litellm()
         messages = [dict(m) for m in request.messages]
         return litellm.token_counter(model=model, messages=messages), litellm.token_counter(model=model, text=answer)
 
