@@ -23,6 +23,8 @@ def _fail(message: str) -> None:
 _LAZY_COMMANDS = {
     "inspect": "workbench.privacy_cli:inspect_command",
     "experiment": "workbench.routing.cli:experiment_command",
+    "export": "workbench.sharing.cli:export_command",
+    "reproduce": "workbench.sharing.cli:reproduce_command",
 }
 
 

@@ -1,0 +1,128 @@
+"""Re-execute a bundle's notebook headlessly in strict replay, in a fresh directory, and compare."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from workbench.request import CallRecord
+from workbench.sharing.bundle import LOG_SQLITE, read_log, verify_bundle
+from workbench.store import Store
+
+__all__ = ["ReproduceReport", "reproduce_bundle"]
+
+
+@dataclass
+class ReproduceReport:
+    """What ``hybrid reproduce`` found: every difference, and how long each part took."""
+
+    bundle: Path
+    notebook: str
+    differences: list[str] = field(default_factory=list)
+    calls_recorded: int = 0
+    calls_replayed: int = 0
+    kernel_start_s: float = 0.0
+    execute_s: float = 0.0
+    workdir: Path | None = None
+
+    @property
+    def matches(self) -> bool:
+        """Whether the reproduction showed exactly what the bundle recorded."""
+        return not self.differences
+
+    @property
+    def exit_code(self) -> int:
+        """0 when everything matches, 1 when anything differs."""
+        return 0 if self.matches else 1
+
+    def __str__(self) -> str:
+        head = (
+            f"{self.notebook}: {self.calls_replayed} call(s) replayed from {self.calls_recorded} recorded; "
+            f"kernel start {self.kernel_start_s:.2f} s, cells {self.execute_s:.2f} s."
+        )
+        if self.matches:
+            return f"{head}\nAll outputs and figures match the bundle."
+        listed = "\n".join(f"  - {d}" for d in self.differences)
+        return f"{head}\n{len(self.differences)} difference(s):\n{listed}"
+
+
+@contextlib.contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    """Set variables for the kernel about to start (it inherits them), and restore them afterwards."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def reproduce_bundle(
+    path: str | Path, *, timeout: float = 600, keep: bool = False, kernel_name: str = "python3"
+) -> ReproduceReport:
+    """Check the bundle, execute its notebook in strict replay against a copy of its log, compare.
+
+    Raises :class:`~workbench.sharing.BundleError` for a broken bundle; differences are in the report.
+    """
+    import nbformat
+    from nbclient import NotebookClient
+
+    from workbench.sharing.compare import compare_calls, compare_outputs
+
+    bundle = Path(path)
+    manifest = verify_bundle(bundle)
+    recorded = read_log(bundle)
+    original = nbformat.read(bundle / manifest["notebook"], as_version=4)
+    workdir = Path(tempfile.mkdtemp(prefix="hybrid-reproduce-"))
+    report = ReproduceReport(bundle, manifest["notebook"], calls_recorded=len(recorded), workdir=workdir)
+    try:
+        shutil.copy(bundle / manifest["notebook"], workdir / manifest["notebook"])
+        log_copy = Path(shutil.copy(bundle / LOG_SQLITE, workdir / LOG_SQLITE))
+        fresh = nbformat.read(workdir / manifest["notebook"], as_version=4)
+        for cell in fresh.cells:
+            if cell.cell_type == "code":
+                cell.outputs, cell.execution_count = [], None
+        variables = {
+            "WORKBENCH_STORE": str(log_copy),
+            "WORKBENCH_REPLAY": "strict",
+            "LITELLM_LOCAL_MODEL_COST_MAP": os.environ.get("LITELLM_LOCAL_MODEL_COST_MAP", "True"),
+        }
+        client = NotebookClient(
+            fresh,
+            timeout=int(timeout),
+            kernel_name=kernel_name,
+            allow_errors=True,
+            resources={"metadata": {"path": str(workdir)}},
+        )
+        with _environment(variables):
+            started = time.perf_counter()
+            with client.setup_kernel():
+                ready = time.perf_counter()
+                report.kernel_start_s = ready - started
+                for index, cell in enumerate(fresh.cells):
+                    client.execute_cell(cell, index)
+                report.execute_s = time.perf_counter() - ready
+        nbformat.write(fresh, workdir / f"reproduced-{manifest['notebook']}")
+        store = Store(log_copy)
+        known = {r.call_id for r in recorded}
+        reproduced: list[CallRecord] = sorted(
+            (r for r in store.records() if r.call_id not in known), key=lambda r: r.started_at
+        )
+        store.close()
+        report.calls_replayed = sum(r.replayed for r in reproduced)
+        report.differences = compare_outputs(original, fresh) + compare_calls(original, recorded, fresh, reproduced)
+    finally:
+        if not keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+            report.workdir = None
+    return report
