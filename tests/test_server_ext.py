@@ -258,3 +258,35 @@ def test_prebuilt_extension_matches_its_sources() -> None:
 
     recorded = json.loads((LABEXTENSION / "build.json").read_text())["source_sha256"]
     assert recorded == source_hash(), "sources changed since the last build: run `make labextension`"
+
+
+def test_totals_follow_calls_added_and_removed(server: JupyterProcess) -> None:
+    """The totals are kept between requests and extended by new calls; a removal makes them count again."""
+    import sqlite3
+
+    path = server.root / "growing" / "runs.sqlite"
+    rng = random.Random(5)
+    store = Store(path)
+    store.append_many([_record(i, rng) for i in range(8)])
+
+    def check() -> None:
+        records = store.records()
+        totals = server.get("hybrid/api/totals", store=str(path)).json()
+        assert totals["calls"] == len(records)
+        assert totals["flagged_off_device"] == sum(_left(r) for r in records)
+        assert totals["cost"]["cloud"]["usd"] == pytest.approx(
+            sum(r.cost_usd or 0 for r in records if r.locality is Locality.CLOUD)
+        )
+        for row in totals["ttft"]:
+            values = [r.ttft_s for r in records if r.target == row["target"] and r.ttft_s is not None]
+            assert row["measured"] == len(values) and row["p90"] == pytest.approx(np.percentile(values, 90))
+
+    check()
+    check()  # unchanged
+    store.append_many([_record(i, rng) for i in range(8, 20)])
+    check()  # extended by the new calls only
+    with sqlite3.connect(path) as conn:
+        conn.execute("DELETE FROM calls WHERE call_id IN ('call0003', 'call0004')")
+    store.append(_record(20, rng))
+    check()  # two removed, one added: counted again
+    store.close()

@@ -10,9 +10,12 @@ Every text that leaves this module goes through :func:`workbench.privacy.redact_
 
 from __future__ import annotations
 
+import functools
 import json
+import os
 import sqlite3
-from collections.abc import Iterable, Mapping
+import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -101,16 +104,24 @@ def open_readonly(path: str | Path) -> sqlite3.Connection | None:
     conn = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True, timeout=5)
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA busy_timeout=5000")
+    conn.execute("PRAGMA mmap_size=268435456")  # a full read maps the file instead of ~4,000 read() calls
     if conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='calls'").fetchone() is None:
         conn.close()
         return None
     return conn
 
 
+@functools.lru_cache(maxsize=16_384)
+def _redacted(text: str) -> str:
+    # Remembered: a recorded text never changes, and neither do the server process's environment
+    # secrets, so a polling sidebar does not pay for redacting the same page again.
+    return redact_secrets(text)
+
+
 def scrub(value: Any) -> Any:
     """``value`` with secrets removed from every string in it, at any depth."""
     if isinstance(value, str):
-        return redact_secrets(value)
+        return _redacted(value)
     if isinstance(value, Mapping):
         return {scrub(k): scrub(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -118,7 +129,7 @@ def scrub(value: Any) -> Any:
     return value
 
 
-def _preview(prompt_json: str | None, cache: dict[str, str]) -> str:
+def _preview(prompt_json: str | None) -> str:
     """The last message of a stored prompt, redacted, cut to :data:`PREVIEW_CHARS`."""
     if not prompt_json:
         return ""
@@ -127,12 +138,9 @@ def _preview(prompt_json: str | None, cache: dict[str, str]) -> str:
         text = str(messages[-1].get("content", "")) if messages else ""
     except (ValueError, AttributeError, TypeError):
         return ""
-    window = " ".join(text[:_PREVIEW_WINDOW].split())
-    if window not in cache:
-        redacted = redact_secrets(window)
-        cut = len(redacted) > PREVIEW_CHARS or len(text) > _PREVIEW_WINDOW
-        cache[window] = redacted[: PREVIEW_CHARS - 1] + "…" if cut else redacted
-    return cache[window]
+    redacted = _redacted(" ".join(text[:_PREVIEW_WINDOW].split()))
+    cut = len(redacted) > PREVIEW_CHARS or len(text) > _PREVIEW_WINDOW
+    return redacted[: PREVIEW_CHARS - 1] + "…" if cut else redacted
 
 
 def _entities(privacy_json: str | None) -> dict[str, int]:
@@ -142,14 +150,14 @@ def _entities(privacy_json: str | None) -> dict[str, int]:
     return {str(k): int(v) for k, v in entities.items()}
 
 
-def _row(row: sqlite3.Row, cache: dict[str, str]) -> dict[str, Any]:
+def _row(row: sqlite3.Row) -> dict[str, Any]:
     privacy = json.loads(row["privacy"]) if row["privacy"] else None
     return {
         "call_id": row["call_id"],
         "run_id": row["run_id"],
-        "target": redact_secrets(row["target"]),
+        "target": _redacted(row["target"]),
         "provider": row["provider"],
-        "model": redact_secrets(row["model"]),
+        "model": _redacted(row["model"]),
         "locality": row["locality"],
         "started_at": row["started_at"],
         "ttft_s": row["ttft_s"],
@@ -167,7 +175,7 @@ def _row(row: sqlite3.Row, cache: dict[str, str]) -> dict[str, Any]:
         "entities": _entities(row["privacy"]),
         "privacy_action": privacy.get("action") if privacy else None,
         "left_device": bool(row["left_device"]),
-        "preview": _preview(row["prompt"], cache),
+        "preview": _preview(row["prompt"]),
     }
 
 
@@ -181,8 +189,7 @@ def list_calls(conn: sqlite3.Connection, where: CallFilter, *, limit: int = 50, 
         f"SELECT {_ROW_COLUMNS} FROM calls{clause} ORDER BY started_at DESC, rowid DESC LIMIT ? OFFSET ?",
         [*args, limit, offset],
     ).fetchall()
-    cache: dict[str, str] = {}
-    return {"total": total, "limit": limit, "offset": offset, "calls": [_row(r, cache) for r in rows]}
+    return {"total": total, "limit": limit, "offset": offset, "calls": [_row(r) for r in rows]}
 
 
 def call_detail(conn: sqlite3.Connection, call_id: str) -> dict[str, Any] | None:
@@ -211,57 +218,124 @@ def percentile(ordered: list[float], q: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
-def _ttft_by_target(rows: Iterable[sqlite3.Row]) -> list[dict[str, Any]]:
-    groups: dict[str, list[float]] = {}
-    for target, ttft in rows:
-        groups.setdefault(target, []).append(float(ttft))
-    return [
-        {
-            "target": redact_secrets(target),
-            "measured": len(values),
-            "p50": percentile(values, 0.50),
-            "p90": percentile(values, 0.90),
-            "p99": percentile(values, 0.99),
+# One pass, grouped in SQL: per target and locality, the counts, sums, and every TTFT (as text with
+# 15 significant digits, SQLite's rendering: far below a clock's resolution, and 7 ms cheaper than printf).
+_TALLY_SQL = (
+    "SELECT target, locality, count(*), IFNULL(sum(cost_usd), 0.0), sum(cost_usd IS NULL),"
+    f" sum(error_type IS NOT NULL), sum({LEFT_DEVICE_SQL}), max(started_at), max(rowid),"
+    " group_concat(ttft_s) FROM calls WHERE rowid > ? GROUP BY target, locality"
+)
+
+
+class _Tally:
+    """Running totals of one run log, extended by the calls appended since (the log only grows)."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.key: tuple[Any, ...] = ()
+        self.count = 0
+        self.max_rowid = 0
+        self.errors = 0
+        self.flagged = 0
+        self.latest: float | None = None
+        self.cost = {name: {"calls": 0, "usd": 0.0, "unknown": 0} for name in LOCALITIES}
+        self.per_target: dict[tuple[str, str], int] = {}
+        self.ttft: dict[str, list[float]] = {}
+        self.summary: dict[str, Any] = {}
+
+    def add(self, groups: list[tuple[Any, ...]]) -> int:
+        """Count in the groups from :data:`_TALLY_SQL`; return how many calls they hold."""
+        added = 0
+        fresh: dict[str, list[float]] = {}
+        for target, locality, calls, usd, unknown, errors, left, latest, max_rowid, ttfts in groups:
+            spend = self.cost.setdefault(locality, {"calls": 0, "usd": 0.0, "unknown": 0})
+            spend["calls"] += calls
+            spend["usd"] += usd
+            spend["unknown"] += unknown
+            self.per_target[(target, locality)] = self.per_target.get((target, locality), 0) + calls
+            if ttfts:
+                fresh.setdefault(target, []).extend(map(float, ttfts.split(",")))
+            self.errors += errors
+            self.flagged += left
+            self.latest = latest if self.latest is None or latest > self.latest else self.latest
+            self.max_rowid = max(self.max_rowid, max_rowid)
+            added += calls
+        for target, values in fresh.items():
+            self.ttft[target] = sorted(self.ttft.get(target, []) + values)
+        self.count += added
+        self.summary = self._summarize()
+        return added
+
+    def _summarize(self) -> dict[str, Any]:
+        cost = {name: dict(spend) for name, spend in self.cost.items()}
+        split = {
+            side: {key: sum(cost[n][key] for n in names if n in cost) for key in ("usd", "unknown", "calls")}
+            for side, names in (("edge", EDGE), ("cloud", ("cloud",)))
         }
-        for target, values in sorted(groups.items())
-    ]
+        return {
+            "calls": self.count,
+            "errors": self.errors,
+            "flagged_off_device": self.flagged,
+            "latest": self.latest,
+            "cost": cost,
+            "spend": split,
+            "targets": [
+                {"target": _redacted(t), "locality": loc, "calls": n} for (t, loc), n in sorted(self.per_target.items())
+            ],
+            "ttft": [
+                {
+                    "target": _redacted(target),
+                    "measured": len(values),
+                    "p50": percentile(values, 0.50),
+                    "p90": percentile(values, 0.90),
+                    "p99": percentile(values, 0.99),
+                }
+                for target, values in sorted(self.ttft.items())
+            ],
+        }
+
+
+def _fingerprint(conn: sqlite3.Connection) -> tuple[Any, ...]:
+    """Changes whenever a call is added or removed: the database and WAL files' sizes and times, count, last rowid."""
+    path = conn.execute("PRAGMA database_list").fetchone()[2]
+    stats: list[Any] = [path]
+    for name in (path, path + "-wal"):
+        try:
+            st = os.stat(name)
+            stats += [st.st_size, st.st_mtime_ns]
+        except OSError:
+            stats += [None, None]
+    return (*stats, *conn.execute("SELECT count(*), IFNULL(max(rowid), 0) FROM calls").fetchone())
+
+
+_tallies: dict[str, _Tally] = {}
+_tallies_lock = threading.Lock()
 
 
 def totals(conn: sqlite3.Connection | None) -> dict[str, Any]:
     """The whole log at a glance: calls, errors, cost by locality and edge/cloud, TTFT percentiles, flagged.
 
     ``usd`` sums the calls whose cost is known; ``unknown`` counts the calls whose cost is not
-    (no price known), which are never counted as free.
+    (no price known), which are never counted as free. The first request reads the whole table
+    once; later ones read only the calls appended since (the sidebar polls), and read it all
+    again if any call was removed.
     """
-    cost = {name: {"calls": 0, "usd": 0.0, "unknown": 0} for name in LOCALITIES}
-    out: dict[str, Any] = {"calls": 0, "errors": 0, "flagged_off_device": 0, "latest": None, "cost": cost}
-    targets: list[dict[str, Any]] = []
-    ttft: list[dict[str, Any]] = []
-    if conn is not None:
-        head = conn.execute(
-            f"SELECT count(*), IFNULL(sum(error_type IS NOT NULL), 0), IFNULL(sum({LEFT_DEVICE_SQL}), 0),"
-            " max(started_at) FROM calls"
-        ).fetchone()
-        out.update(calls=head[0], errors=head[1], flagged_off_device=head[2], latest=head[3])
-        for locality, calls, usd, unknown in conn.execute(
-            "SELECT locality, count(*), IFNULL(sum(cost_usd), 0.0), sum(cost_usd IS NULL) FROM calls GROUP BY locality"
-        ):
-            cost[locality] = {"calls": calls, "usd": usd, "unknown": unknown}
-        targets = [
-            {"target": redact_secrets(t), "locality": loc, "calls": n}
-            for t, loc, n in conn.execute(
-                "SELECT target, locality, count(*) FROM calls GROUP BY target, locality ORDER BY target"
-            )
-        ]
-        ttft = _ttft_by_target(
-            conn.execute("SELECT target, ttft_s FROM calls WHERE ttft_s IS NOT NULL ORDER BY target, ttft_s")
-        )
-    split = {
-        side: {
-            "usd": sum(cost[n]["usd"] for n in names if n in cost),
-            "unknown": sum(cost[n]["unknown"] for n in names if n in cost),
-            "calls": sum(cost[n]["calls"] for n in names if n in cost),
-        }
-        for side, names in (("edge", EDGE), ("cloud", ("cloud",)))
-    }
-    return {**out, "spend": split, "targets": targets, "ttft": ttft}
+    if conn is None:
+        empty = _Tally("")
+        empty.add([])
+        return empty.summary
+    key = _fingerprint(conn)
+    path, count, max_rowid = key[0], key[-2], key[-1]
+    with _tallies_lock:
+        tally = _tallies.get(path)
+        if tally is not None and tally.key == key:
+            return tally.summary
+        if tally is None or max_rowid < tally.max_rowid or count < tally.count:
+            tally = _Tally(path)
+        before = tally.count
+        if before + tally.add(conn.execute(_TALLY_SQL, [tally.max_rowid]).fetchall()) != count:
+            tally = _Tally(path)  # something was removed as well: count it all again
+            tally.add(conn.execute(_TALLY_SQL, [0]).fetchall())
+        tally.key = key
+        _tallies[path] = tally
+        return tally.summary
