@@ -21,7 +21,12 @@ from workbench.privacy import redact_secrets
 
 __all__ = ["retry_after_seconds", "translate"]
 
-_OFFLINE_HINTS = ("Name or service not known", "Temporary failure in name resolution", "nodename nor servname")
+_OFFLINE_HINTS = (
+    "Name or service not known",
+    "Temporary failure in name resolution",
+    "nodename nor servname",
+    "Network is unreachable",
+)
 
 
 def retry_after_seconds(headers: Any) -> float | None:

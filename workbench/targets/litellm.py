@@ -13,6 +13,8 @@ import threading
 from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Any
 
+import httpx
+
 from workbench.errors import MissingKeyError
 from workbench.pricing import Price
 from workbench.request import Locality, Request
@@ -25,6 +27,7 @@ __all__ = ["LiteLLMTarget", "import_litellm", "load_litellm", "token_estimator"]
 _import_lock = threading.Lock()
 _warm_lock = threading.Lock()
 _warmed = False
+CONNECT_TIMEOUT_S = 10.0
 NO_KEY = "no-key-needed"
 """Sent to OpenAI-compatible servers on your own machine or network, which need no key."""
 
@@ -159,6 +162,8 @@ class LiteLLMTarget:
             "stream_options": {"include_usage": True},
             "num_retries": 0,
             "max_retries": 0,
+            # A host that drops packets fails in seconds; the runner's timeout bounds the whole call.
+            "timeout": httpx.Timeout(None, connect=CONNECT_TIMEOUT_S),
         }
         for name in ("temperature", "max_tokens", "seed"):
             if getattr(request, name) is not None:
