@@ -4,7 +4,8 @@ The run log is seeded by real calls to the embedded local model, with WORKBENCH_
 a temporary log that the server reads too. The test opens the "Hybrid runs" sidebar from the
 command palette, checks that it lists those calls and that the status bar's totals equal the run
 log's, opens a call's detail, then makes another call and waits for both to update while the page
-stays open. Screenshots go to test-artifacts/lab_extension/, and the sidebar's to docs/img/sidebar.png.
+stays open. Screenshots go to test-artifacts/lab_extension/ (docs/img/sidebar.png is a copy of
+sidebar.png, refreshed by hand).
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-ne
          "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
          "--disable-dev-shm-usage"]  # fmt: skip
 SHOTS = ARTIFACTS / "lab_extension"
-DOC_SHOT = Path(__file__).resolve().parent.parent / "docs" / "img" / "sidebar.png"
 
 
 def usd(value: float) -> str:
@@ -119,8 +119,6 @@ def test_sidebar_lists_the_calls_and_the_status_bar_shows_the_run_log_totals(
             answer = panel.locator(".jp-HybridRuns-answer")
             expect(answer).to_have_text(second[0].response.strip() or "", timeout=10_000)
             panel.screenshot(path=str(SHOTS / "sidebar.png"))
-            DOC_SHOT.parent.mkdir(parents=True, exist_ok=True)
-            panel.screenshot(path=str(DOC_SHOT))
             page.locator("#jp-main-statusbar").screenshot(path=str(SHOTS / "statusbar.png"))
 
             # A call made while the page is open reaches the status bar and the sidebar by polling.
