@@ -30,6 +30,8 @@ def test_request_hash_is_stable_and_covers_messages_params_and_guard() -> None:
     ]
     assert len({provenance.request_hash(r) for r in [base, *others]}) == 5
     assert provenance.request_hash(base, "redact") != provenance.request_hash(base, "flag")
+    cool = Request.build("Hi", temperature=0)
+    assert provenance.request_hash(cool) == provenance.request_hash(Request.build("Hi", temperature=0.0))
 
 
 def test_file_hash_is_cached_by_path_size_and_mtime(tmp_path: Path) -> None:

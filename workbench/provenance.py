@@ -49,7 +49,10 @@ _hashes: dict[tuple[str, int, int], str] = {}
 
 def request_hash(request: Request, guard: str = "flag") -> str:
     """A stable fingerprint of what a call asks: messages, sampling parameters and the guard action."""
-    payload = {"messages": [dict(m) for m in request.messages], "params": request.params, "guard": guard}
+    params = dict(request.params)
+    if params["temperature"] is not None:
+        params["temperature"] = float(params["temperature"])  # 0 and 0.0 ask the same
+    payload = {"messages": [dict(m) for m in request.messages], "params": params, "guard": guard}
     return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
