@@ -164,3 +164,18 @@ def test_dashboard_loads_the_log_then_grows_with_each_call(ip: InteractiveShell)
 def test_magics_class_is_the_registered_one(ip: InteractiveShell) -> None:
     owner = ip.find_cell_magic("hybrid").__self__  # type: ignore[union-attr]
     assert isinstance(owner, HybridMagics)
+
+
+def test_replay_mode_from_the_line_magic_and_the_cell(ip: InteractiveShell) -> None:
+    with pytest.raises(UsageError, match=r"replay off\|on\|strict"):
+        hybrid(ip, "replay sometimes")
+    assert hybrid(ip, "replay strict") == "strict"
+    prompt = "Say the word replay."
+    missing = hybrid(ip, "--max-tokens 8 --temperature 0 --seed 2", prompt)
+    assert isinstance(missing, RunResult) and missing[0].error_type == "ReplayMissing"
+    live = hybrid(ip, "--replay off --max-tokens 8 --temperature 0 --seed 2", prompt)
+    assert isinstance(live, RunResult) and live[0].ok and not live[0].replayed
+    replayed = hybrid(ip, "--max-tokens 8 --temperature 0 --seed 2", prompt)  # strict, from the line magic
+    assert isinstance(replayed, RunResult) and replayed[0].replayed
+    assert replayed[0].response == live[0].response and replayed[0].latency_s == live[0].latency_s
+    assert hybrid(ip, "replay off") == "off"

@@ -28,7 +28,8 @@ if TYPE_CHECKING:
 
 __all__ = ["Hybrid", "HybridMagics", "fill_prompt", "register"]
 
-_COMMANDS = ("targets", "dashboard", "store")
+_COMMANDS = ("targets", "dashboard", "store", "replay")
+_REPLAY_MODES = ("off", "on", "strict")
 
 
 class Hybrid(Configurable):
@@ -49,6 +50,9 @@ class Hybrid(Configurable):
     panel = Bool(True, help="Show the streaming side-by-side panel in notebooks.").tag(config=True)
     update_interval = Float(0.1, help="Seconds between panel redraws while answers stream.").tag(config=True)
     dashboard_limit = Int(1000, help="Recorded calls the dashboard loads from the run log.").tag(config=True)
+    replay = Enum(["", *_REPLAY_MODES], "", help="Replay mode: off, on, strict; empty: $WORKBENCH_REPLAY or off.").tag(
+        config=True
+    )
 
     @default("default_targets")
     def _default_targets(self) -> list[str]:
@@ -107,7 +111,7 @@ class HybridMagics(Magics):
         self._plots_store: Path | None = None
 
     @magic_arguments()
-    @argument("command", nargs="*", help="line form only: targets | dashboard | store [PATH]")
+    @argument("command", nargs="*", help="line form only: targets | dashboard | store [PATH] | replay [MODE]")
     @argument("-t", "--target", action="append", dest="targets", metavar="TARGET",
               help="a target spec, repeatable (default: %%config Hybrid.default_targets)")
     @argument("--max-tokens", type=int, metavar="N", help="most tokens per answer")
@@ -120,6 +124,8 @@ class HybridMagics(Magics):
               help="send the prompt where POLICY says (a policy name, or a Policy in the notebook); "
                    "needs one edge and one cloud -t target")
     @argument("--shadow", action="store_true", help="with --route: also run the other side, to see what it saved")
+    @argument("--replay", choices=_REPLAY_MODES,
+              help="answer from the run log: on (else live), strict (fail if never recorded), off")
     @argument("-o", "--output", metavar="VAR", help="also store the RunResult in this variable")
     @argument("--no-panel", action="store_true", help="no streaming panel: show the result table only")
     @line_cell_magic
@@ -128,7 +134,8 @@ class HybridMagics(Magics):
 
         The cell body is the prompt: {name} is filled from the notebook, {{ and }} are literal braces.
         Line forms: %hybrid targets (where each runs, key set or not), %hybrid dashboard (live plots),
-        %hybrid store [PATH] (show or switch the run log). Settings: %config Hybrid.
+        %hybrid store [PATH] (show or switch the run log), %hybrid replay on|off|strict (answer later
+        cells from the run log). Settings: %config Hybrid.
         """
         try:  # POSIX shell quoting: --system 'Be brief.' gives Be brief. (IPython's own split keeps quotes)
             argv = shlex.split(line)
@@ -157,6 +164,8 @@ class HybridMagics(Magics):
             temperature=args.temperature if args.temperature is not None else s.temperature,
             timeout=args.timeout if args.timeout is not None else s.timeout, guard=args.guard or s.guard,
         )
+        if args.replay or s.replay:
+            common["replay"] = args.replay or s.replay
         targets = args.targets or list(s.default_targets)
         if args.shadow and not args.route:
             raise UsageError("--shadow goes with --route POLICY: it runs the side the policy did not choose.")
@@ -185,6 +194,8 @@ class HybridMagics(Magics):
         if not words or words[0] not in _COMMANDS:
             raise UsageError(f"Use %hybrid {' | '.join(_COMMANDS)} (or %%hybrid for a prompt cell); see %hybrid?")
         name, rest = words[0], words[1:]
+        if name == "replay":
+            return self._replay_mode(rest)
         if (name != "store" and rest) or len(rest) > 1:
             raise UsageError(f"%hybrid {name} takes {'one PATH' if name == 'store' else 'no arguments'}.")
         from workbench import ui
@@ -202,6 +213,16 @@ class HybridMagics(Magics):
             self._plots = ui.LivePlots(store.records(limit=self.settings.dashboard_limit)[::-1])
             self._plots_store = store.path
         return self._plots
+
+    def _replay_mode(self, words: list[str]) -> str:
+        """``%hybrid replay [on|off|strict]``: set (or show) the replay mode of later cells."""
+        if len(words) > 1 or (words and words[0] not in _REPLAY_MODES):
+            raise UsageError(f"Use %hybrid replay {'|'.join(_REPLAY_MODES)}.")
+        if words:
+            self.settings.replay = words[0]
+        from workbench.replay import default_mode
+
+        return self.settings.replay or default_mode()
 
     def _store(self, path: str | None = None) -> Store:
         from workbench.errors import StoreError

@@ -195,8 +195,14 @@ class Store(BaseSink):
         return frame_from_rows(rows)
 
     def recorded(self, target: str, request_hash: str) -> list[CallRecord]:
-        """Calls of ``target`` made live (not replayed) for the request with this fingerprint, oldest first."""
-        sql = "SELECT * FROM calls WHERE request_hash = ? AND target = ? AND replayed = 0 ORDER BY started_at, rowid"
+        """Calls of ``target`` made live (not replayed) for the request with this fingerprint, oldest first.
+
+        A strict replay's miss (``ReplayMissing``) was never a call, so it is no recording either.
+        """
+        sql = (
+            "SELECT * FROM calls WHERE request_hash = ? AND target = ? AND replayed = 0"
+            " AND coalesce(error_type, '') != 'ReplayMissing' ORDER BY started_at, rowid"
+        )
         with self._lock:
             return [_from_row(row) for row in self._conn.execute(sql, (request_hash, target))]
 
