@@ -155,6 +155,8 @@ def cell_provenance() -> dict[str, Any] | None:
     if shell is None:
         return None
     history = getattr(getattr(shell, "history_manager", None), "input_hist_raw", None) or [""]
+    if len(history) < 2:  # a shell that has run no cell (a console or test shell): no cell to name
+        return None
     source = history[-1]  # In[n]: stored before the cell runs, so its index is the cell's execution count
     return {
         "execution_count": len(history) - 1,
