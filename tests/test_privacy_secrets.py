@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from workbench.privacy import REDACTED, redact_secrets
@@ -45,3 +47,18 @@ def test_detected_secrets_are_removed(secret: str) -> None:
 def test_ordinary_text_is_unchanged() -> None:
     text = "Rate limit reached for gpt-4o-mini in organization org on tokens per min. Retry in 20s."
     assert redact_secrets(text) == text
+
+
+def test_settings_that_name_a_place_are_not_secrets(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """LiteLLM sets TIKTOKEN_CACHE_DIR to a site-packages path on import: 'TOKEN' in a name is not enough."""
+    from workbench.privacy.secrets import environment_secrets
+    from workbench.sharing.secrets import has_secret
+
+    monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(tmp_path / "site-packages" / "tokenizers"))
+    monkeypatch.setenv("SOME_TOKEN_PATH", str(tmp_path))
+    monkeypatch.setenv("REAL_SERVICE_TOKEN", "tok-live-0123456789abcdef")
+    assert "tok-live-0123456789abcdef" in environment_secrets()
+    assert not any(str(tmp_path) in s for s in environment_secrets())
+    text = f'{{"packages": {{"litellm": "1.110.2"}}, "path": "{tmp_path}/site-packages"}}'
+    assert redact_secrets(text) == text and not has_secret(text)
+    assert has_secret("the token is tok-live-0123456789abcdef")

@@ -16,7 +16,7 @@ import re
 
 from workbench.privacy.keys import find_secrets
 
-__all__ = ["REDACTED", "redact_secrets"]
+__all__ = ["REDACTED", "environment_secrets", "redact_secrets"]
 
 REDACTED = "[REDACTED]"
 """What a secret is replaced with."""
@@ -27,11 +27,23 @@ _FRAGMENT = 8
 _KEYISH_RUN = re.compile(rf"[A-Za-z0-9_\-+/=.]{{{_FRAGMENT},}}")
 
 
-def _environment_secrets() -> list[str]:
+# Settings that name a place, not a secret (LiteLLM sets TIKTOKEN_CACHE_DIR to a site-packages path).
+_PLACE_SUFFIXES = ("_DIR", "_PATH", "_FILE", "_HOME", "_URL_PATH")
+
+
+def environment_secrets() -> list[str]:
+    """Values of secret-looking environment variables (``*KEY*``, ``*TOKEN*``, ...), at least 8 characters.
+
+    Names ending in ``_DIR``, ``_PATH``, ``_FILE`` or ``_HOME``, and values that are existing paths,
+    are places, not secrets.
+    """
     return [
         value
         for name, value in os.environ.items()
-        if any(hint in name.upper() for hint in _ENV_HINTS) and len(value) >= _MIN_SECRET
+        if any(hint in name.upper() for hint in _ENV_HINTS)
+        and not name.upper().endswith(_PLACE_SUFFIXES)
+        and len(value) >= _MIN_SECRET
+        and not (value.startswith(("/", "~")) and os.path.exists(os.path.expanduser(value)))
     ]
 
 
@@ -45,7 +57,7 @@ def redact_secrets(text: str, known: list[str] | tuple[str, ...] = ()) -> str:
     ``known`` adds secrets to remove (for example an ``api_key`` passed to a target).
     """
     secrets = sorted(
-        {s for s in (*known, *_environment_secrets()) if s and len(s) >= _MIN_SECRET}, key=len, reverse=True
+        {s for s in (*known, *environment_secrets()) if s and len(s) >= _MIN_SECRET}, key=len, reverse=True
     )
     for secret in secrets:
         text = text.replace(secret, REDACTED)

@@ -16,21 +16,20 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 from typing import Any
 
 from workbench.privacy import REDACTED, inspect, redact_secrets
+from workbench.privacy.secrets import environment_secrets
 from workbench.request import CallRecord
 
 __all__ = ["check_secrets", "code_has_secret", "has_secret", "strip_strings"]
 
 
-_ENV_HINTS = ("KEY", "TOKEN", "SECRET", "PASSWORD", "PASSWD", "CREDENTIAL")  # as workbench.privacy.secrets
 _PIECE = 8
 
 
 def _environment_pieces() -> set[str]:
-    values = [v for n, v in os.environ.items() if any(h in n.upper() for h in _ENV_HINTS) and len(v) >= _PIECE]
+    values = environment_secrets()
     return {v[i : i + _PIECE] for v in values for i in range(len(v) - _PIECE + 1)}
 
 
