@@ -44,7 +44,12 @@ def execute(notebook: nbformat.NotebookNode, folder: Path, store: Path, **env: s
 
 
 def digest(path: Path) -> str:
-    return hashlib.sha256(b"".join(p.read_bytes() for p in sorted(path.parent.glob(path.name + "*")))).hexdigest()
+    """The log's content (every table, every row), not its bytes: WAL and checkpoints move bytes around."""
+    connection = sqlite3.connect(path)
+    try:
+        return hashlib.sha256("\n".join(connection.iterdump()).encode()).hexdigest()
+    finally:
+        connection.close()
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import io
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -78,24 +77,28 @@ def frame_from_rows(rows: Sequence[dict[str, Any]]) -> pd.DataFrame:
     return frame
 
 
-def records_text(records: Sequence[CallRecord], width: int = 120) -> str:
-    """The answers and figures side by side, one column per target, as plain text."""
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(show_lines=True, expand=True)
-    table.add_column("", style="bold", no_wrap=True)
-    for record in records:
-        table.add_column(record.target, overflow="fold")
+def _comparison(records: Sequence[CallRecord]) -> list[list[str]]:
+    """Rows of the side-by-side comparison: the answer (or error), then each labelled figure."""
     answers = [r.response if r.ok else f"ERROR {r.error_type}: {r.error_message}" for r in records]
-    table.add_row("answer", *answers)
     labels = [label for label, _ in figure_rows(records[0])] if records else []
     values = [dict(figure_rows(r)) for r in records]
-    for label in labels:
-        table.add_row(label, *(v.get(label, "-") for v in values))
-    console = Console(width=width, record=True, file=io.StringIO(), color_system=None, force_jupyter=False)
-    console.print(table)
-    return console.export_text()
+    return [["answer", *answers], *([label, *(v.get(label, "-") for v in values)] for label in labels)]
+
+
+def records_text(records: Sequence[CallRecord], width: int = 120) -> str:
+    """The answers and figures side by side, one column per target, as plain text (wrapped to ``width``)."""
+    from tabulate import tabulate
+
+    column = max(16, (width - 24) // max(1, len(records)) - 3)
+    return str(
+        tabulate(
+            _comparison(records),
+            headers=["", *(r.target for r in records)],
+            tablefmt="simple_grid",
+            maxcolwidths=[None, *([column] * len(records))],
+            disable_numparse=True,
+        )
+    )
 
 
 def records_html(records: Sequence[CallRecord]) -> str:
@@ -103,14 +106,9 @@ def records_html(records: Sequence[CallRecord]) -> str:
     head = "".join(
         f"<th>{html.escape(r.target)}<br><small>{html.escape(r.locality.label)}</small></th>" for r in records
     )
-    answers = "".join(
-        f"<td style='white-space:pre-wrap;vertical-align:top'>"
-        f"{html.escape(r.response if r.ok else f'ERROR {r.error_type}: {r.error_message}')}</td>"
-        for r in records
-    )
-    rows = [f"<tr><th>answer</th>{answers}</tr>"]
-    values = [dict(figure_rows(r)) for r in records]
-    for label, _ in figure_rows(records[0]) if records else []:
-        cells = "".join(f"<td>{html.escape(v.get(label, '-'))}</td>" for v in values)
-        rows.append(f"<tr><th>{html.escape(label)}</th>{cells}</tr>")
+    rows = []
+    for label, *cells in _comparison(records):
+        style = " style='white-space:pre-wrap;vertical-align:top'" if label == "answer" else ""
+        tds = "".join(f"<td{style}>{html.escape(cell)}</td>" for cell in cells)
+        rows.append(f"<tr><th>{html.escape(label)}</th>{tds}</tr>")
     return f"<table class='workbench-run'><tr><th></th>{head}</tr>{''.join(rows)}</table>"
