@@ -37,7 +37,16 @@ from typing import Any
 
 from workbench.request import Locality, Request, new_id
 
-__all__ = ["SESSION", "call_provenance", "cell_provenance", "file_sha256", "package_versions", "request_hash"]
+__all__ = [
+    "SESSION",
+    "call_provenance",
+    "cell_provenance",
+    "cpu_model",
+    "cpu_name",
+    "file_sha256",
+    "package_versions",
+    "request_hash",
+]
 
 SESSION = new_id()
 """This process's id: cells with the same execution count in two kernel sessions stay apart."""
@@ -71,17 +80,21 @@ def package_versions() -> dict[str, str]:
 
 
 @functools.cache
-def cpu_name() -> str:
-    """The CPU model and core count, e.g. ``AMD EPYC 7B13 (2 cores)``."""
+def cpu_model() -> str:
+    """The CPU model, e.g. ``AMD EPYC 7B13`` (from /proc/cpuinfo where there is one)."""
     name = platform.processor() or platform.machine()
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
-                name = line.split(":", 1)[1].strip()
-                break
+                return line.split(":", 1)[1].strip()
     except OSError:
         pass
-    return f"{name} ({os.cpu_count()} cores)"
+    return name
+
+
+def cpu_name() -> str:
+    """The CPU model and core count, e.g. ``AMD EPYC 7B13 (2 cores)``."""
+    return f"{cpu_model()} ({os.cpu_count()} cores)"
 
 
 @functools.cache
