@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.common import figure, timed, write  # noqa: E402
 from tests.test_store import make_record  # noqa: E402
-from workbench.store import COLUMNS, MIGRATIONS, Store, _to_row  # noqa: E402
+from workbench.store import INSERT_SQL, MIGRATIONS, Store, _to_row  # noqa: E402
 
 N_APPEND = 300
 N_BIG = 100_000
@@ -44,10 +44,11 @@ def single_appends(path: Path) -> list[float]:
 def plain_sqlite_appends(path: Path) -> list[float]:
     """The alternative: the same rows through plain sqlite3 with default settings."""
     conn = sqlite3.connect(path)
-    for statement in filter(str.strip, MIGRATIONS[0][1].split(";")):
-        conn.execute(statement)
+    for _, migration in MIGRATIONS:
+        for statement in filter(str.strip, migration.split(";")):
+            conn.execute(statement)
     rows = [_to_row(make_record(call_id=f"p{i}", started_at=float(i))) for i in range(N_APPEND)]
-    sql = f"INSERT INTO calls ({', '.join(COLUMNS)}) VALUES ({', '.join('?' for _ in COLUMNS)})"
+    sql = INSERT_SQL
     out = []
     for row in rows:
         start = time.perf_counter()

@@ -88,6 +88,10 @@ def default_store_path() -> Path:
     return Path(os.environ.get("WORKBENCH_STORE") or Path.cwd() / ".workbench" / "runs.sqlite")
 
 
+INSERT_SQL = f"INSERT INTO calls ({', '.join(_STORED)}) VALUES ({', '.join('?' for _ in _STORED)})"
+"""The one statement that appends a row made by :func:`_to_row`."""
+
+
 def _to_row(record: CallRecord) -> tuple[Any, ...]:
     data = record.to_dict()
     for name in _JSON_COLUMNS:
@@ -157,10 +161,9 @@ class Store(BaseSink):
     def append_many(self, records: Iterable[CallRecord]) -> None:
         """Append records in one transaction."""
         rows = [_to_row(r) for r in records]
-        placeholders = ", ".join("?" for _ in _STORED)
         try:
             with self._lock, self._transaction():
-                self._conn.executemany(f"INSERT INTO calls ({', '.join(_STORED)}) VALUES ({placeholders})", rows)
+                self._conn.executemany(INSERT_SQL, rows)
         except sqlite3.Error as exc:
             raise StoreError(f"Cannot write to the run log at {self.path}: {exc}") from exc
 
