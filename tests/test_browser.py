@@ -8,21 +8,17 @@ never from `playwright install`.
 
 from __future__ import annotations
 
-import json
 import os
-import secrets
 import shutil
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
 
-from tests.conftest import ARTIFACTS, free_port
+from tests.conftest import ARTIFACTS
+from tests.support.jupyter import LAB_SETTINGS, running_jupyter
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -32,10 +28,7 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-ne
          "--disable-dev-shm-usage"]
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 SHOTS = ARTIFACTS / "browser"
-KEYS = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY")
 SETTINGS = {
-    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false",
-                                                                       "checkForUpdates": False},
     # every cell stays in the DOM, so off-screen widgets render and can be inspected
     "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
 }
@@ -76,47 +69,13 @@ def lab(tmp_path: Path) -> Iterator[Lab]:
         pytest.skip(message)
     root = tmp_path / "notebooks"
     shutil.copytree(NOTEBOOKS, root)
-    env = {k: v for k, v in os.environ.items() if k not in KEYS}
-    for name in ("JUPYTER_CONFIG_DIR", "JUPYTER_RUNTIME_DIR", "JUPYTERLAB_WORKSPACES_DIR",
-                 "JUPYTERLAB_SETTINGS_DIR"):
-        env[name] = str(tmp_path / name.lower())
-    for relative, values in SETTINGS.items():
-        target = Path(env["JUPYTERLAB_SETTINGS_DIR"]) / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(json.dumps(values))
-    env["WORKBENCH_STORE"] = str(tmp_path / "runs.sqlite")
-    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-    token, port = secrets.token_hex(16), free_port()
-    command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-               "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}"]
-    if os.geteuid() == 0:
-        command.append("--allow-root")
+    store = tmp_path / "runs.sqlite"
     SHOTS.mkdir(parents=True, exist_ok=True)
+    env = {"WORKBENCH_STORE": str(store), "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    settings = {**LAB_SETTINGS, **SETTINGS}
     log = SHOTS / "jupyterlab.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"JupyterLab exited with {process.returncode}; see {log}")
-            try:
-                if httpx.get(f"{url}/api/status", params={"token": token}, timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"JupyterLab did not answer within 90 s; see {log}")
-            time.sleep(0.5)
-        yield Lab(url, token, root, Path(env["WORKBENCH_STORE"]))
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    with running_jupyter("lab", root, tmp_path / "jupyter", log, env=env, lab_settings=settings) as server:
+        yield Lab(server.url.rstrip("/"), server.token, root, store)
 
 
 def expected_dashboard_points(log: Path) -> int:
