@@ -12,12 +12,14 @@ On-device targets always get the original request; the entities found are record
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from workbench.errors import ConfigError
 from workbench.privacy.destination import destination, leaves_device
+from workbench.privacy.inspection import Inspection
 from workbench.privacy.inspector import inspect
 from workbench.privacy.phones import DEFAULT_REGIONS
 from workbench.privacy.redact import Redactor
@@ -74,6 +76,12 @@ def action_for(spec: str, policy: str | Mapping[str, str] | None) -> str:
     return "flag"
 
 
+@functools.lru_cache(maxsize=256)
+def _inspect(text: str, regions: tuple[str, ...]) -> Inspection:
+    """:func:`inspect`, once per text: a run asks the same for each of its targets."""
+    return inspect(text, regions=regions)
+
+
 def guard(
     request: Request,
     locality: Locality,
@@ -84,7 +92,7 @@ def guard(
 ) -> GuardOutcome:
     """Inspect ``request`` for a target at ``locality`` (served by ``provider``) and apply ``action``."""
     check_action(action)
-    inspections = [inspect(message["content"], regions=regions) for message in request.messages]
+    inspections = [_inspect(message["content"], tuple(regions)) for message in request.messages]
     counts: Counter[str] = Counter()
     for found in inspections:
         counts.update(found.counts)
