@@ -1,7 +1,8 @@
 """The quickstart in a real JupyterLab, driven by Debian's headless Chromium through Playwright.
 
-Proves what no kernel-side test can: the panel's columns stream text and show their figures, and
-the live plots draw data (not a blank widget, plotly.py#4998). Screenshots go to
+Proves what no kernel-side test can: the panel's columns stream text and show their figures, the
+live plots draw data (not a blank widget, plotly.py#4998), and the Hybrid runs sidebar lists the
+quickstart's calls with the status bar's totals equal to the run log's. Screenshots go to
 test-artifacts/browser/. Chromium comes from Debian (`apt-get install chromium chromium-driver`),
 never from `playwright install`.
 """
@@ -87,6 +88,27 @@ def expected_dashboard_points(log: Path) -> int:
     return sum(len(trace.x) for trace in latency_figure(records).data)
 
 
+def check_sidebar(page: object, log: Path) -> None:
+    """The Hybrid runs sidebar lists the quickstart's calls, and the status bar's totals are the run log's."""
+    from playwright.sync_api import expect
+
+    from tests.test_lab_extension import expected_status
+    from workbench.store import Store
+
+    expect(page.locator("#jp-main-statusbar .jp-HybridStatus")).to_have_text(  # type: ignore[attr-defined]
+        expected_status(log), timeout=30_000
+    )
+    page.locator(".lm-MenuBar-itemLabel:text-is('View')").click()  # type: ignore[attr-defined]
+    page.locator(".lm-Menu-itemLabel:text-is('Activate Command Palette')").click()  # type: ignore[attr-defined]
+    page.locator(".lm-CommandPalette-input").fill("Open Hybrid runs")  # type: ignore[attr-defined]
+    page.locator(".lm-CommandPalette-item:has-text('Open Hybrid runs')").first.click()  # type: ignore[attr-defined]
+    recorded = Store(log).records()
+    rows = page.locator("#hybrid-runs .jp-HybridRuns-table tbody tr")  # type: ignore[attr-defined]
+    expect(rows).to_have_count(len(recorded), timeout=30_000)
+    assert [row.get_attribute("data-call-id") for row in rows.all()] == [r.call_id for r in recorded]
+    page.screenshot(path=str(SHOTS / "sidebar-after-quickstart.png"))  # type: ignore[attr-defined]
+
+
 def test_quickstart_streams_panels_and_draws_plots(lab: Lab) -> None:
     from playwright.sync_api import sync_playwright
 
@@ -114,6 +136,7 @@ def test_quickstart_streams_panels_and_draws_plots(lab: Lab) -> None:
             check_outputs(page)
             check_panels(page)
             check_plots(page, expected_dashboard_points(lab.log))
+            check_sidebar(page, lab.log)
         finally:
             browser.close()
     assert not page_errors, page_errors
