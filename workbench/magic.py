@@ -106,7 +106,6 @@ class HybridMagics(Magics):
         super().__init__(shell)
         self.ip = shell
         self.settings = settings
-        self._stores: dict[Path, Store] = {}
         self._plots: LivePlots | None = None
         self._plots_store: Path | None = None
 
@@ -226,15 +225,12 @@ class HybridMagics(Magics):
 
     def _store(self, path: str | None = None) -> Store:
         from workbench.errors import StoreError
-        from workbench.store import Store, default_store_path
+        from workbench.store import open_store
 
-        where = Path(path or self.settings.store_path or default_store_path()).resolve()
-        if where not in self._stores:
-            try:
-                self._stores[where] = Store(where)
-            except StoreError as exc:
-                raise UsageError(str(exc)) from None
-        return self._stores[where]
+        try:
+            return open_store(path or self.settings.store_path or None)
+        except StoreError as exc:
+            raise UsageError(str(exc)) from None
 
 
 def register(ipython: Any) -> HybridMagics:

@@ -32,7 +32,7 @@ from workbench.provenance import call_provenance, cell_provenance, request_hash
 from workbench.replay import check_mode, default_mode, find, missing, replayed_copy
 from workbench.request import CallRecord, CallStart, Message, Request, RunResult, TextDelta, new_id
 from workbench.sinks import Sink
-from workbench.store import Store
+from workbench.store import Store, open_store
 from workbench.targets import Target, resolve
 
 __all__ = ["DEFAULT_TARGETS", "RunOptions", "arun", "run"]
@@ -102,7 +102,7 @@ class _Call:
         self.sinks = sinks
         self.options = options
         self.call_id = new_id()
-        self.meter = Meter()
+        self.meter: Meter
         self.attempts = 0
         self.outcome = guard(request, target.locality, options.guard, provider=target.provider)
         if self.outcome.reroute_local:
@@ -161,7 +161,7 @@ class _Call:
         except Exception as exc:  # a bug in a backend must not sink the run
             error = TargetError(f"{self.spec} raised {type(exc).__name__}: {exc}")
         self.meter.finish()
-        record = self._record(self.outcome.privacy, error)
+        record = self._record(error)
         _notify(self.sinks, "on_record", record)
         return record
 
@@ -191,7 +191,7 @@ class _Call:
                     else:
                         self.meter.usage = event
 
-    def _record(self, privacy: object, error: WorkbenchError | None) -> CallRecord:
+    def _record(self, error: WorkbenchError | None) -> CallRecord:
         meter = self.meter
         usage = meter.usage
         input_tokens = usage.input_tokens if usage else None
@@ -235,7 +235,7 @@ class _Call:
             error_type=type(error).__name__ if error else None,
             error_message=redact_secrets(str(error), secrets) if error else None,
             attempts=self.attempts,
-            privacy=privacy,  # type: ignore[arg-type]
+            privacy=self.outcome.privacy,
             provenance=self.provenance,
         )
 
@@ -251,18 +251,6 @@ def _notify(sinks: Iterable[Sink], method: str, *args: object) -> None:
             getattr(sink, method)(*args)
         except Exception as exc:
             log.warning("sink %r failed in %s: %s", sink, method, redact_secrets(str(exc)))
-
-
-_stores: dict[str, Store] = {}
-
-
-def _default_store() -> Store:
-    from workbench.store import default_store_path
-
-    path = str(default_store_path())
-    if path not in _stores:
-        _stores[path] = Store(path)
-    return _stores[path]
 
 
 async def arun(
@@ -297,7 +285,7 @@ async def arun(
     all_sinks: list[Sink] = list(sinks)
     log = store if isinstance(store, Store) else None
     if store is True or (log is None and options.replay != "off"):
-        log = _default_store()  # replay with store=False still looks recordings up in the default log
+        log = open_store()  # replay with store=False still looks recordings up in the default log
     if store is not False and log is not None:
         all_sinks.insert(0, log)  # recorded before anything renders
     run_id = new_id()

@@ -23,7 +23,7 @@ from workbench.sinks import BaseSink
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["MIGRATIONS", "Store", "default_store_path"]
+__all__ = ["MIGRATIONS", "Store", "default_store_path", "open_store"]
 
 _JSON_COLUMNS = ("params", "prompt", "engine_metrics", "privacy", "provenance")
 _BOOL_COLUMNS = ("tokens_estimated", "replayed")
@@ -90,6 +90,19 @@ def default_store_path() -> Path:
 
 INSERT_SQL = f"INSERT INTO calls ({', '.join(_STORED)}) VALUES ({', '.join('?' for _ in _STORED)})"
 """The one statement that appends a row made by :func:`_to_row`."""
+
+
+_open: dict[Path, Store] = {}
+_open_lock = threading.Lock()
+
+
+def open_store(path: str | os.PathLike[str] | None = None) -> Store:
+    """The process's one open :class:`Store` for ``path`` (default: :func:`default_store_path`)."""
+    where = Path(path if path is not None else default_store_path()).expanduser().resolve()
+    with _open_lock:
+        if where not in _open:
+            _open[where] = Store(where)
+        return _open[where]
 
 
 def _to_row(record: CallRecord) -> tuple[Any, ...]:
