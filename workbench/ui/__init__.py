@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import html
 import importlib
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from workbench.request import RunResult
@@ -29,6 +29,8 @@ __all__ = [
     "run_with_panel",
     "widget_frontend",
 ]
+
+_T = TypeVar("_T")
 
 _HOMES = {"LivePlots": "workbench.ui.plots", "Panel": "workbench.ui.panel", "PanelRunResult": "workbench.ui.panel"}
 
@@ -62,8 +64,6 @@ def run_with_panel(
     is a :class:`PanelRunResult`, so the comparison is not shown twice; without one, the plain
     :class:`RunResult` (an HTML table and text) is the display.
     """
-    from IPython.display import display
-
     from workbench.request import Request
     from workbench.runner import run
     from workbench.targets import resolve
@@ -71,20 +71,44 @@ def run_with_panel(
     request_fields = ("system", "temperature", "max_tokens", "seed", "stop")
     Request.build(prompt, **{k: run_kwargs[k] for k in request_fields if k in run_kwargs})
     resolved = [resolve(t) for t in targets]
-    sinks: list[Any] = [plots] if plots is not None else []
-    if not (panel and widget_frontend()):
-        return run(prompt, resolved, store=store, sinks=sinks, **run_kwargs)
-    from workbench.ui.panel import Panel, PanelRunResult
+    shown = panel and widget_frontend()
+    result = _shown_in_panel(
+        list(targets) if shown else None, update_interval, plots,
+        lambda sinks: run(prompt, resolved, store=store, sinks=sinks, **run_kwargs),
+    )  # fmt: skip
+    if not shown:
+        return result
+    from workbench.ui.panel import PanelRunResult
 
-    view = Panel(list(targets), update_interval=update_interval)
+    return PanelRunResult(result.run_id, result.records)
+
+
+def _shown_in_panel(
+    columns: list[str] | None,
+    update_interval: float,
+    plots: LivePlots | None,
+    execute: Callable[[list[Any]], _T],
+) -> _T:
+    """``execute(sinks)`` with the live plots fed and, unless ``columns`` is None, a streaming panel on screen.
+
+    The panel is updated once at the end so static viewers get its HTML/text fallback too.
+    """
+    sinks: list[Any] = [plots] if plots is not None else []
+    if columns is None:
+        return execute(sinks)
+    from IPython.display import display
+
+    from workbench.ui.panel import Panel
+
+    view = Panel(columns, update_interval=update_interval)
     handle = display(view, display_id=True)
     try:
-        result = run(prompt, resolved, store=store, sinks=[view, *sinks], **run_kwargs)
+        result = execute([view, *sinks])
     finally:
         view.flush()
     if handle is not None:
-        handle.update(view)  # same widget, now with an HTML/text fallback for static viewers
-    return PanelRunResult(result.run_id, result.records)
+        handle.update(view)
+    return result
 
 
 def route_with_panel(
@@ -103,24 +127,13 @@ def route_with_panel(
 
     The panel gets a column per call actually made; each footer shows the decision and its reason.
     """
-    from IPython.display import display
-
     from workbench.routing.live import route, split_sides
-    from workbench.ui.panel import Panel
 
     split_sides(targets)  # a bad pair of targets fails before anything is displayed
-    sinks: list[Any] = [plots] if plots is not None else []
-    if not (panel and widget_frontend()):
-        return route(prompt, policy, targets, shadow=shadow, store=store, sinks=sinks, **run_kwargs)
-    view = Panel([], update_interval=update_interval)
-    handle = display(view, display_id=True)
-    try:
-        routed = route(prompt, policy, targets, shadow=shadow, store=store, sinks=[view, *sinks], **run_kwargs)
-    finally:
-        view.flush()
-    if handle is not None:
-        handle.update(view)
-    return routed
+    return _shown_in_panel(
+        [] if panel and widget_frontend() else None, update_interval, plots,
+        lambda sinks: route(prompt, policy, targets, shadow=shadow, store=store, sinks=sinks, **run_kwargs),
+    )  # fmt: skip
 
 
 class TargetsTable:
