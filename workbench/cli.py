@@ -125,7 +125,7 @@ def runs_command(limit: int, target: str | None, store_path: str | None, as_json
     from workbench.store import Store
     from workbench.table import figure_rows
 
-    records = Store(store_path).records(target=target, limit=limit)
+    records = Store(store_path, readonly=True).records(target=target, limit=limit)
     if as_json:
         for record in records:
             click.echo(record.to_json())

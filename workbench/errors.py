@@ -7,7 +7,8 @@ One hierarchy, so ``except WorkbenchError`` catches everything the workbench rai
     │   └── UnknownTargetError a spec no backend understands (with close matches)
     ├── PrivacyBlocked         the guard refused to send a request off the device
     ├── ReplayMissing          replay="strict" and the run log has no recording of this call
-    ├── StoreError             the run log cannot be opened or written
+    ├── StoreError             the run log cannot be opened, read or written
+    │   └── NotRecorded        calls were made but the run log did not take them (kept in a spool)
     └── TargetError            one call to one target failed
         ├── MissingKeyError    no API key in the environment for a cloud provider
         ├── MissingEngineError an optional engine (mlc_llm) is not installed
@@ -17,6 +18,7 @@ One hierarchy, so ``except WorkbenchError`` catches everything the workbench rai
         ├── ConnectError       the server could not be reached
         ├── OfflineError       no network route to a cloud provider
         ├── CallTimeout        no answer within the call's timeout
+        ├── CallCancelled      the call was interrupted (Ctrl-C, a kernel interrupt) mid-answer
         └── StreamDropped      the stream ended before the answer was complete
 
 Targets translate their backend's exceptions into these classes; the runner decides on
@@ -28,11 +30,13 @@ from __future__ import annotations
 
 __all__ = [
     "AuthError",
+    "CallCancelled",
     "CallTimeout",
     "ConfigError",
     "ConnectError",
     "MissingEngineError",
     "MissingKeyError",
+    "NotRecorded",
     "OfflineError",
     "PrivacyBlocked",
     "RateLimitError",
@@ -77,7 +81,16 @@ class ReplayMissing(WorkbenchError):
 
 
 class StoreError(WorkbenchError):
-    """The SQLite run log cannot be opened, migrated or written."""
+    """The run log cannot be opened, read, migrated or written; the message names the file and the fix."""
+
+
+class NotRecorded(StoreError):
+    """Finished calls the run log did not take. They are kept in memory and in ``spool`` (``None``: memory only)."""
+
+    def __init__(self, message: str, call_ids: tuple[str, ...], spool: str | None) -> None:
+        super().__init__(message)
+        self.call_ids = call_ids
+        self.spool = spool
 
 
 class TargetError(WorkbenchError):
@@ -126,6 +139,10 @@ class OfflineError(TargetError):
 
 class CallTimeout(TargetError):
     """The call did not finish within its timeout."""
+
+
+class CallCancelled(TargetError):
+    """The call was interrupted before it finished; the record keeps the answer up to that point."""
 
 
 class StreamDropped(TargetError):

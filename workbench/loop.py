@@ -23,11 +23,24 @@ def _background_loop() -> asyncio.AbstractEventLoop:
         return _loop
 
 
-def run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
-    """Run ``coroutine`` on the workbench loop thread and wait for it; Ctrl-C cancels it."""
-    future = asyncio.run_coroutine_threadsafe(coroutine, _background_loop())
+def run_sync(coroutine: Coroutine[Any, Any, T], *, grace_s: float = 10.0) -> T:
+    """Run ``coroutine`` on the workbench loop thread and wait for it.
+
+    Ctrl-C (or a kernel interrupt) cancels it and waits up to ``grace_s`` for it to wind down,
+    so that interrupted calls are recorded before ``KeyboardInterrupt`` is raised again.
+    """
+    finished = threading.Event()
+
+    async def tracked() -> T:
+        try:
+            return await coroutine
+        finally:
+            finished.set()
+
+    future = asyncio.run_coroutine_threadsafe(tracked(), _background_loop())
     try:
         return future.result()
     except KeyboardInterrupt:
         future.cancel()
+        finished.wait(grace_s)
         raise

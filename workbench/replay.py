@@ -33,12 +33,13 @@ from workbench.errors import ConfigError, ReplayMissing
 from workbench.request import CallRecord
 from workbench.store import Store
 
-__all__ = ["MODES", "ReplayMissing", "check_mode", "default_mode", "find", "missing", "replayed_copy"]
+__all__ = ["MODES", "ReplayMissing", "check_mode", "default_mode", "default_source", "find", "missing", "replayed_copy"]
 
 MODES = ("off", "on", "strict")
 """Replay modes, from never to always answering from the run log."""
 
 _ENV = "WORKBENCH_REPLAY"
+_SOURCE_ENV = "WORKBENCH_REPLAY_FROM"
 _cursor_lock = threading.Lock()
 _served: dict[tuple[str, str, str, str | None], int] = {}
 
@@ -56,6 +57,15 @@ def default_mode() -> str:
     if value not in MODES:
         raise ConfigError(f"{_ENV}={value!r} is not a replay mode; set it to one of {', '.join(MODES)}.")
     return value
+
+
+def default_source() -> str | None:
+    """The run log replayed calls are answered from when it is not the one written to: ``$WORKBENCH_REPLAY_FROM``.
+
+    ``hybrid reproduce`` sets it to the bundle's log, so the notebook writes into a fresh log and
+    sees, cell by cell, the run log its author saw.
+    """
+    return os.environ.get(_SOURCE_ENV) or None
 
 
 def _cell_sha(provenance: Any) -> str | None:

@@ -227,6 +227,10 @@ class RunResult(Sequence[CallRecord]):
 
     run_id: str
     records: tuple[CallRecord, ...]
+    unrecorded: tuple[str, ...] = ()
+    """Call ids the run log did not take (kept in its spool; ``hybrid store recover``)."""
+    store_error: str | None = None
+    """Why they were not recorded, and where they are kept."""
 
     def __len__(self) -> int:
         return len(self.records)

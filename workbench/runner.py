@@ -16,8 +16,10 @@ from typing import Any
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
 from workbench.errors import (
+    CallCancelled,
     CallTimeout,
     MissingKeyError,
+    NotRecorded,
     PrivacyBlocked,
     RateLimitError,
     ReplayMissing,
@@ -29,8 +31,8 @@ from workbench.metering import Meter
 from workbench.pricing import Price, price_call
 from workbench.privacy import guard, redact_secrets
 from workbench.provenance import call_provenance, cell_provenance, request_hash
-from workbench.replay import check_mode, default_mode, find, missing, replayed_copy
-from workbench.request import CallRecord, CallStart, Message, Request, RunResult, TextDelta, new_id
+from workbench.replay import check_mode, default_mode, default_source, find, missing, replayed_copy
+from workbench.request import CallRecord, CallStart, Message, Request, RunResult, TextDelta, Usage, new_id
 from workbench.sinks import Sink
 from workbench.store import Store, open_store
 from workbench.targets import Target, resolve
@@ -69,6 +71,8 @@ class RunOptions:
     """Set by live routing (:mod:`workbench.routing.live`): policy, threshold and the decision, kept in provenance."""
     replay: str = field(default_factory=default_mode)
     """off, on or strict: answer recorded calls from the run log (:mod:`workbench.replay`); $WORKBENCH_REPLAY."""
+    replay_from: str | None = field(default_factory=default_source)
+    """A run log to answer replayed calls from, read only, instead of the one written to; $WORKBENCH_REPLAY_FROM."""
 
 
 def _wait(options: RunOptions) -> Callable[[RetryCallState], float]:
@@ -94,6 +98,7 @@ class _Call:
         sinks: Sequence[Sink],
         options: RunOptions,
         log: Store | None,
+        source: Store | None,
     ):
         self.spec = target.spec
         self.target = target
@@ -104,19 +109,22 @@ class _Call:
         self.call_id = new_id()
         self.meter: Meter
         self.attempts = 0
+        self.pieces = 0
         self.outcome = guard(request, target.locality, options.guard, provider=target.provider)
         if self.outcome.reroute_local:
             self.target = resolve(options.local_target)
         self.setup_error: WorkbenchError | None = None
         self.log = log
+        self.source = source
+        self.not_recorded: NotRecorded | None = None
         self.provenance: dict[str, object] = {"request_hash": request_hash(request, options.guard)}
         self.replayed: CallRecord | None = None
 
     async def prepare(self) -> None:
         """Answer from the run log when replaying; else load the model or library (not timed) and gather provenance."""
-        if self.options.replay != "off" and self.log is not None:
+        if self.options.replay != "off" and self.source is not None:
             cell = cell_provenance()
-            found = find(self.log, self.spec, str(self.provenance["request_hash"]), cell)
+            found = find(self.source, self.spec, str(self.provenance["request_hash"]), cell)
             if found is not None:
                 self.replayed = replayed_copy(
                     found, call_id=self.call_id, run_id=self.run_id, mode=self.options.replay, cell=cell
@@ -124,7 +132,7 @@ class _Call:
                 return
             if self.options.replay == "strict":
                 self.provenance["cell"] = cell
-                self.setup_error = missing(self.spec, self.log)
+                self.setup_error = missing(self.spec, self.source)
                 return
         self.provenance = await asyncio.to_thread(call_provenance, self.target, self.request, guard=self.options.guard)
         self.provenance.update(self.options.routing or {})
@@ -142,6 +150,7 @@ class _Call:
         self.meter = Meter()  # the clock starts now, after every target of the run is prepared
         if self.replayed is not None:
             return self._replay(self.replayed)
+        cancelled = False
         start = CallStart(
             self.call_id, self.run_id, self.spec, self.target.provider, self.target.model, self.target.locality
         )
@@ -154,6 +163,11 @@ class _Call:
                 raise self.setup_error
             async with asyncio.timeout(self.options.timeout):
                 await self._stream_with_retries(self.outcome.request)
+        except asyncio.CancelledError:  # Ctrl-C or a kernel interrupt: record what came, then stop
+            cancelled = True
+            error = CallCancelled(f"{self.spec} was interrupted after {self.pieces} token(s).")
+            if self.meter.usage is None and self.pieces:  # the engine never reported: one streamed piece per token
+                self.meter.usage = Usage(output_tokens=self.pieces, estimated=True)
         except TimeoutError:
             error = CallTimeout(f"{self.spec} gave no complete answer within {self.options.timeout:g} s.")
         except WorkbenchError as exc:
@@ -162,8 +176,20 @@ class _Call:
             error = TargetError(f"{self.spec} raised {type(exc).__name__}: {exc}")
         self.meter.finish()
         record = self._record(error)
+        self._save(record)
         _notify(self.sinks, "on_record", record)
+        if cancelled:
+            raise asyncio.CancelledError
         return record
+
+    def _save(self, record: CallRecord) -> None:
+        """Append to the run log before anything renders; a failed write is kept and reported, never dropped."""
+        if self.log is None:
+            return
+        try:
+            self.log.append(record)
+        except NotRecorded as exc:
+            self.not_recorded = exc
 
     def _replay(self, record: CallRecord) -> CallRecord:
         """Show a recorded call as sinks see a live one: start, the whole text at once, the record."""
@@ -171,6 +197,7 @@ class _Call:
         _notify(self.sinks, "on_call_start", start)
         if record.response:
             _notify(self.sinks, "on_delta", record.call_id, record.response)
+        self._save(record)
         _notify(self.sinks, "on_record", record)
         return record
 
@@ -187,6 +214,7 @@ class _Call:
                 async for event in self.target.stream(request):
                     if isinstance(event, TextDelta):
                         self.meter.text_arrived(event.text)
+                        self.pieces += 1
                         _notify(self.sinks, "on_delta", self.call_id, event.text)
                     else:
                         self.meter.usage = event
@@ -282,17 +310,24 @@ async def arun(
     resolved = [
         resolve(t, price=options.prices.get(t)) if isinstance(t, str) else t for t in targets or DEFAULT_TARGETS
     ]
-    all_sinks: list[Sink] = list(sinks)
-    log = store if isinstance(store, Store) else None
-    if store is True or (log is None and options.replay != "off"):
-        log = open_store()  # replay with store=False still looks recordings up in the default log
-    if store is not False and log is not None:
-        all_sinks.insert(0, log)  # recorded before anything renders
+    log = store if isinstance(store, Store) else open_store() if store is True else None
+    source = _replay_source(options, log)
     run_id = new_id()
-    calls = [_Call(t, request, run_id, all_sinks, options, log) for t in resolved]
+    calls = [_Call(t, request, run_id, list(sinks), options, log, source) for t in resolved]
     await asyncio.gather(*(c.prepare() for c in calls))
     records = await asyncio.gather(*(c.execute() for c in calls))
-    return RunResult(run_id, tuple(records))
+    failed = [c.not_recorded for c in calls if c.not_recorded is not None]
+    unrecorded = tuple(dict.fromkeys(i for exc in failed for i in exc.call_ids))
+    return RunResult(run_id, tuple(records), unrecorded=unrecorded, store_error=str(failed[-1]) if failed else None)
+
+
+def _replay_source(options: RunOptions, log: Store | None) -> Store | None:
+    """Where replayed calls are looked up: ``replay_from`` (read only), else the run log written to."""
+    if options.replay == "off":
+        return None
+    if options.replay_from:
+        return Store(options.replay_from, readonly=True)
+    return log if log is not None else open_store()  # replay with store=False still reads the default log
 
 
 def run(prompt: str | Sequence[Message], targets: Sequence[str | Target] | None = None, **kwargs: object) -> RunResult:

@@ -3,11 +3,17 @@
 The schema grows by small named migrations, applied in order and recorded in
 ``_migrations``. Appends are durable (``synchronous=FULL``) and take the write lock up
 front (``BEGIN IMMEDIATE``) so concurrent writers queue instead of failing.
+
+``Store(path)`` opens for writing: it creates and migrates the log, refuses a log migrated by a
+newer version, and writes in any calls spooled earlier (:mod:`workbench.spool`). An append that
+fails raises :class:`~workbench.errors.NotRecorded` after keeping the records in memory and in
+the spool. ``Store(path, readonly=True)`` only reads: it never creates, migrates or locks the file.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sqlite3
 import threading
@@ -16,80 +22,32 @@ from dataclasses import fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from workbench.errors import StoreError
+from workbench.errors import NotRecorded, StoreError
 from workbench.request import CallRecord, CallStart
 from workbench.sinks import BaseSink
+from workbench.spool import read_spool, remove_spool, write_spool
+from workbench.store_faults import connect, explain, with_lock_retry
+from workbench.store_schema import MIGRATIONS
 
 if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = ["MIGRATIONS", "Store", "default_store_path", "open_store"]
 
+log = logging.getLogger("workbench")
+
 _JSON_COLUMNS = ("params", "prompt", "engine_metrics", "privacy", "provenance")
 _BOOL_COLUMNS = ("tokens_estimated", "replayed")
 COLUMNS = tuple(f.name for f in fields(CallRecord))
 _STORED = (*COLUMNS, "request_hash")  # request_hash: provenance["request_hash"], indexed for replay look-ups
-
-MIGRATIONS: tuple[tuple[str, str], ...] = (
-    (
-        "001_create_calls",
-        """
-        CREATE TABLE calls (
-            call_id TEXT PRIMARY KEY,
-            run_id TEXT NOT NULL,
-            target TEXT NOT NULL,
-            provider TEXT NOT NULL,
-            model TEXT NOT NULL,
-            locality TEXT NOT NULL,
-            started_at REAL NOT NULL,
-            ttft_s REAL,
-            latency_s REAL NOT NULL,
-            input_tokens INTEGER,
-            output_tokens INTEGER,
-            tokens_estimated INTEGER NOT NULL,
-            decode_tps REAL,
-            cost_usd REAL,
-            cost_basis TEXT NOT NULL,
-            params TEXT NOT NULL,
-            response TEXT NOT NULL,
-            prompt TEXT,
-            engine_metrics TEXT NOT NULL,
-            error_type TEXT,
-            error_message TEXT,
-            attempts INTEGER NOT NULL,
-            privacy TEXT,
-            replayed INTEGER NOT NULL
-        );
-        CREATE INDEX calls_run ON calls(run_id);
-        CREATE INDEX calls_started ON calls(started_at);
-        CREATE INDEX calls_target ON calls(target);
-        """,
-    ),
-    (
-        "002_target_time_index",
-        """
-        DROP INDEX calls_target;
-        CREATE INDEX calls_target_started ON calls(target, started_at);
-        """,
-    ),
-    (
-        "003_provenance",
-        """
-        ALTER TABLE calls ADD COLUMN provenance TEXT;
-        ALTER TABLE calls ADD COLUMN request_hash TEXT;
-        CREATE INDEX calls_request ON calls(request_hash, target, started_at);
-        """,
-    ),
-)
-
 
 def default_store_path() -> Path:
     """``$WORKBENCH_STORE``, else ``.workbench/runs.sqlite`` under the working directory."""
     return Path(os.environ.get("WORKBENCH_STORE") or Path.cwd() / ".workbench" / "runs.sqlite")
 
 
-INSERT_SQL = f"INSERT INTO calls ({', '.join(_STORED)}) VALUES ({', '.join('?' for _ in _STORED)})"
-"""The one statement that appends a row made by :func:`_to_row`."""
+INSERT_SQL = f"INSERT OR IGNORE INTO calls ({', '.join(_STORED)}) VALUES ({', '.join('?' for _ in _STORED)})"
+"""The one statement that appends a row made by :func:`_to_row` (a call id already there is left as it is)."""
 
 
 _open: dict[Path, Store] = {}
@@ -97,7 +55,7 @@ _open_lock = threading.Lock()
 
 
 def open_store(path: str | os.PathLike[str] | None = None) -> Store:
-    """The process's one open :class:`Store` for ``path`` (default: :func:`default_store_path`)."""
+    """The process's one open writable :class:`Store` for ``path`` (default: :func:`default_store_path`)."""
     where = Path(path if path is not None else default_store_path()).expanduser().resolve()
     with _open_lock:
         if where not in _open:
@@ -116,53 +74,84 @@ def _to_row(record: CallRecord) -> tuple[Any, ...]:
     return tuple(data[name] for name in _STORED)
 
 
-def _from_row(row: sqlite3.Row) -> CallRecord:
-    data = dict(row)
+def _decoded(row: sqlite3.Row) -> dict[str, Any]:
+    """A row as a dict of Python values; a column this version does not know of is left out, one it needs is None."""
+    data = {name: None for name in COLUMNS} | {k: v for k, v in dict(row).items() if k in _STORED}
     data["provenance"] = data["provenance"] or "{}"  # calls recorded before 003_provenance have none
+    data["params"] = data["params"] or "{}"
+    data["engine_metrics"] = data["engine_metrics"] or "{}"
     for name in _JSON_COLUMNS:
         if data[name] is not None:
             data[name] = json.loads(data[name])
     for name in _BOOL_COLUMNS:
         data[name] = bool(data[name])
-    return CallRecord.from_dict(data)
+    return data
+
+
+def _from_row(row: sqlite3.Row) -> CallRecord:
+    return CallRecord.from_dict(_decoded(row))
 
 
 class Store(BaseSink):
     """A SQLite run log. Use it as a sink: every finished record is appended."""
 
-    def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
+    def __init__(self, path: str | os.PathLike[str] | None = None, *, readonly: bool = False) -> None:
         self.path = Path(path) if path is not None else default_store_path()
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
-            self._conn.row_factory = sqlite3.Row
-            self._conn.execute("PRAGMA journal_mode=WAL")
-            self._conn.execute("PRAGMA synchronous=FULL")
-            self._conn.execute("PRAGMA busy_timeout=30000")
-        except (OSError, sqlite3.Error) as exc:
-            raise StoreError(
-                f"Cannot open the run log at {self.path}: {exc}. Set WORKBENCH_STORE to a writable path."
-            ) from exc
+        self.readonly = readonly
         self._lock = threading.Lock()
+        self._pending: list[CallRecord] = []
+        self._conn = connect(self.path, readonly=readonly)
+        self.newer = self._unknown_migrations()
+        """Migrations applied by a newer version of the workbench; such a log is only read."""
+        if readonly:
+            return
+        if self.newer:
+            self._conn.close()
+            raise StoreError(
+                f"The run log at {self.path} was migrated by a newer hybrid-workbench (unknown migration "
+                f"{', '.join(self.newer)}); this version only reads it. Upgrade (pip install -U hybrid-workbench), "
+                "or set WORKBENCH_STORE to another path."
+            )
         self.migrate()
+        self.recover()
 
     def __repr__(self) -> str:
-        return f"Store({str(self.path)!r})"
+        return f"Store({str(self.path)!r}{', readonly=True' if self.readonly else ''})"
+
+    def _unknown_migrations(self) -> list[str]:
+        known = {name for name, _ in MIGRATIONS}
+        try:
+            has_table = self._conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_migrations'"
+            ).fetchone()
+            applied = [row[0] for row in self._conn.execute("SELECT name FROM _migrations")] if has_table else []
+        except sqlite3.Error as exc:
+            self._conn.close()
+            raise explain(exc, self.path, "read") from exc
+        return [name for name in applied if name not in known]
 
     def migrate(self) -> list[str]:
         """Apply the migrations not yet applied; return their names."""
-        applied: list[str] = []
-        with self._lock, self._transaction():
-            self._conn.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
-            done = {row[0] for row in self._conn.execute("SELECT name FROM _migrations")}
-            for name, sql in MIGRATIONS:
-                if name in done:
-                    continue
-                for statement in filter(str.strip, sql.split(";")):
-                    self._conn.execute(statement)
-                self._conn.execute("INSERT INTO _migrations VALUES (?, datetime('now'))", (name,))
-                applied.append(name)
-        return applied
+
+        def apply() -> list[str]:
+            applied: list[str] = []
+            with self._lock, self._transaction():  # also proves, before any call is made, that the log takes writes
+                self._conn.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
+                done = {row[0] for row in self._conn.execute("SELECT name FROM _migrations")}
+                for name, sql in MIGRATIONS:
+                    if name in done:
+                        continue
+                    for statement in filter(str.strip, sql.split(";")):
+                        self._conn.execute(statement)
+                    self._conn.execute("INSERT INTO _migrations VALUES (?, datetime('now'))", (name,))
+                    applied.append(name)
+            return applied
+
+        try:
+            return with_lock_retry(self.path, "open", apply)
+        except sqlite3.Error as exc:
+            self._conn.close()
+            raise explain(exc, self.path, "open") from exc
 
     def _transaction(self) -> _Transaction:
         return _Transaction(self._conn)
@@ -172,13 +161,54 @@ class Store(BaseSink):
         self.append_many([record])
 
     def append_many(self, records: Iterable[CallRecord]) -> None:
-        """Append records in one transaction."""
-        rows = [_to_row(r) for r in records]
+        """Append records in one transaction, with any that an earlier append could not write.
+
+        On failure the records stay in memory (the next append retries them) and in the spool file,
+        and :class:`~workbench.errors.NotRecorded` says which calls and where they are kept.
+        """
+        new = list(records)
+        if self.readonly:
+            raise StoreError(f"{self!r} was opened read-only; open it with Store(path) to record calls.")
+        batch = list({r.call_id: r for r in (*self._pending, *new)}.values())
         try:
+            self._write(batch)
+        except StoreError as exc:
+            self._pending = batch
+            try:
+                spool: str | None = str(write_spool(new, self.path))
+                kept = f"kept in {spool}; `hybrid store recover` writes them in once the log is writable"
+            except OSError as spool_exc:
+                spool = None
+                kept = f"kept in memory only (no spool file could be written: {spool_exc})"
+            ids = tuple(r.call_id for r in batch)
+            raise NotRecorded(f"{len(batch)} call(s) not recorded: {exc} The calls are {kept}.", ids, spool) from exc
+        if self._pending:
+            self._pending = []
+            self.recover()
+
+    def _write(self, records: Sequence[CallRecord]) -> None:
+        rows = [_to_row(r) for r in records]
+
+        def insert() -> None:
             with self._lock, self._transaction():
                 self._conn.executemany(INSERT_SQL, rows)
+
+        try:
+            with_lock_retry(self.path, "write to", insert)
         except sqlite3.Error as exc:
-            raise StoreError(f"Cannot write to the run log at {self.path}: {exc}") from exc
+            raise explain(exc, self.path, "write to") from exc
+
+    def recover(self) -> int:
+        """Write in the calls spooled for this log (by this or any process); return how many were new."""
+        spooled = read_spool(self.path)
+        if not spooled:
+            return 0
+        before = self.count()
+        self._write(spooled)
+        remove_spool(self.path)
+        added = self.count() - before
+        log.warning("Recorded %d call(s) kept from an earlier failed write into the run log at %s.", added, self.path)
+        return added
 
     def on_call_start(self, start: CallStart) -> None:
         """Nothing is stored until the call has finished."""
@@ -187,13 +217,18 @@ class Store(BaseSink):
         """Sink hook: append the finished record."""
         self.append(record)
 
+    def _rows(self, sql: str, args: Sequence[Any]) -> list[sqlite3.Row]:
+        try:
+            with self._lock:
+                return list(self._conn.execute(sql, args))
+        except sqlite3.Error as exc:
+            raise explain(exc, self.path, "read") from exc
+
     def records(
         self, *, run_id: str | None = None, target: str | None = None, limit: int | None = None
     ) -> list[CallRecord]:
         """Records, newest first, optionally of one run or one target."""
-        sql, args = self._select(run_id=run_id, target=target, limit=limit)
-        with self._lock:
-            return [_from_row(row) for row in self._conn.execute(sql, args)]
+        return [_from_row(row) for row in self._rows(*self._select(run_id=run_id, target=target, limit=limit))]
 
     def to_pandas(
         self, *, run_id: str | None = None, target: str | None = None, limit: int | None = None
@@ -201,14 +236,8 @@ class Store(BaseSink):
         """The run log as a DataFrame, one row per call, newest first (same columns as ``RunResult.to_pandas``)."""
         from workbench.table import frame_from_rows
 
-        sql, args = self._select(run_id=run_id, target=target, limit=limit)
-        with self._lock:
-            rows = [dict(row) for row in self._conn.execute(sql, args)]
-        for row in rows:
-            for name in _JSON_COLUMNS:
-                if row[name] is not None:
-                    row[name] = json.loads(row[name])
-        return frame_from_rows(rows)
+        rows = self._rows(*self._select(run_id=run_id, target=target, limit=limit))
+        return frame_from_rows([_decoded(row) for row in rows])
 
     def recorded(self, target: str, request_hash: str) -> list[CallRecord]:
         """Calls of ``target`` made live (not replayed) for the request with this fingerprint, oldest first.
@@ -219,18 +248,15 @@ class Store(BaseSink):
             "SELECT * FROM calls WHERE request_hash = ? AND target = ? AND replayed = 0"
             " AND coalesce(error_type, '') != 'ReplayMissing' ORDER BY started_at, rowid"
         )
-        with self._lock:
-            return [_from_row(row) for row in self._conn.execute(sql, (request_hash, target))]
+        return [_from_row(row) for row in self._rows(sql, (request_hash, target))]
 
     def count(self) -> int:
         """How many calls are recorded."""
-        with self._lock:
-            return int(self._conn.execute("SELECT count(*) FROM calls").fetchone()[0])
+        return int(self._rows("SELECT count(*) FROM calls", ())[0][0])
 
     def migrations(self) -> list[str]:
         """Names of the applied migrations, in order."""
-        with self._lock:
-            return [row[0] for row in self._conn.execute("SELECT name FROM _migrations ORDER BY rowid")]
+        return [row[0] for row in self._rows("SELECT name FROM _migrations ORDER BY rowid", ())]
 
     def close(self) -> None:
         """Close the connection."""

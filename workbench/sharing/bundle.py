@@ -6,9 +6,7 @@ import datetime
 import hashlib
 import json
 import platform
-import shutil
 import sqlite3
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import metadata
@@ -104,6 +102,18 @@ def select_calls(notebook: Any, records: Iterable[CallRecord]) -> tuple[list[Cal
     return ordered, len(matches)
 
 
+def _other_calls(log: Iterable[CallRecord], chosen: list[CallRecord]) -> int:
+    """Calls in the run log, made before the notebook's last call, that are not the notebook's own.
+
+    Cells that read the run log showed them to the author; a reproduction cannot.
+    """
+    if not chosen:
+        return 0
+    own = {r.call_id for r in chosen}
+    last = max(r.started_at for r in chosen)
+    return sum(1 for r in log if r.call_id not in own and r.started_at <= last)
+
+
 def _session(record: CallRecord) -> Any:
     cell = _cell_of(record)
     return cell.get("session") if cell else None
@@ -173,8 +183,10 @@ def export_bundle(
         notebook = nbformat.read(source, as_version=4)
     except (OSError, ValueError) as exc:
         raise BundleError(f"Cannot read the notebook {source}: {exc}") from exc
-    log = store if isinstance(store, Store) else Store(store)
-    records, cells = select_calls(notebook, log.records())
+    log = store if isinstance(store, Store) else Store(store, readonly=True)
+    everything = log.records()
+    records, cells = select_calls(notebook, everything)
+    other_calls = _other_calls(everything, records)
     notebook, records, stripped = check_secrets(notebook, records, strip=strip_secrets)
     folder.mkdir(parents=True, exist_ok=True)
     nbformat.write(notebook, folder / source.name)
@@ -188,6 +200,7 @@ def export_bundle(
         "notebook": source.name,
         "calls": len(records),
         "cells_with_calls": cells,
+        "other_calls_in_log": other_calls,
         "mapping": "provenance.cell: sha256 of the cell source + execution count (see workbench.sharing)",
         "workbench": metadata.version("hybrid-workbench"),
         "files": {n: {"sha256": sha256_file(folder / n), "bytes": (folder / n).stat().st_size} for n in names},
@@ -225,14 +238,12 @@ def verify_bundle(path: str | Path) -> dict[str, Any]:
                 f"{str(expected.get('sha256'))[:16]}.... Restore the file, or export the bundle again."
             )
     from_jsonl = {r.call_id: r for r in read_log(folder)}
-    with tempfile.TemporaryDirectory(prefix="hybrid-verify-") as scratch:  # opening a log may migrate it
-        copy = Path(shutil.copy(folder / LOG_SQLITE, Path(scratch) / LOG_SQLITE))
-        try:
-            opened = Store(copy)
-            from_sqlite = {r.call_id: r for r in opened.records()}
-            opened.close()
-        except (StoreError, sqlite3.Error) as exc:
-            raise BundleError(f"{folder / LOG_SQLITE} is not a readable run log ({exc}); export it again.") from exc
+    try:
+        opened = Store(folder / LOG_SQLITE, readonly=True)
+        from_sqlite = {r.call_id: r for r in opened.records()}
+        opened.close()
+    except StoreError as exc:
+        raise BundleError(f"{folder / LOG_SQLITE} is not a readable run log ({exc}); export it again.") from exc
     for call_id in sorted(set(from_jsonl) | set(from_sqlite)):
         if from_jsonl.get(call_id) != from_sqlite.get(call_id):
             raise BundleError(

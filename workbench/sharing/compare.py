@@ -9,6 +9,7 @@ original run used there (or replayed), in the same order, and its figures must b
 from __future__ import annotations
 
 import difflib
+import json
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -24,6 +25,7 @@ _UUID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{
 _HEX_ID = re.compile(r"\b[0-9a-f]{32}\b")
 _ADDRESS = re.compile(r"\b0x[0-9a-fA-F]{6,}\b")
 _REPLAY_ROW = re.compile(r"<tr>(?:(?!</?tr>).)*?recorded \(replayed\)(?:(?!</?tr>).)*?</tr>", re.S)
+_REPLAY_HOVER = re.compile(r"<br>source: recorded \(replayed\)")  # the same label in a plot's hover text
 _RULE = re.compile(r"^[\s\u2500-\u257f]+$")
 _BOX = re.compile(r"[\u2500-\u257f]")
 FIGURES = ("target", "response", "error_type", "ttft_s", "latency_s", "input_tokens", "output_tokens", "cost_usd")
@@ -34,6 +36,7 @@ def normalize(text: str) -> str:
     """Mask per-run identifiers and drop the ``recorded (replayed)`` labels, so runs can be compared."""
     text = _ANSI.sub("", text)
     text = _REPLAY_ROW.sub("", text)
+    text = _REPLAY_HOVER.sub("", text)
     lines: list[str] = []
     for line in text.splitlines():
         if "recorded (replayed)" in line:
@@ -50,7 +53,12 @@ def normalize(text: str) -> str:
 
 
 def _text(value: Any) -> str:
-    return "".join(value) if isinstance(value, list) else value if isinstance(value, str) else repr(value)
+    """A MIME value as text; JSON values (a plotly figure) in canonical form, the same in memory and read from disk."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return "".join(value)
+    return json.dumps(value, sort_keys=True, default=repr)
 
 
 def output_texts(cell: Any) -> list[tuple[str, str]]:

@@ -1,4 +1,9 @@
-"""Re-execute a bundle's notebook headlessly in strict replay, in a fresh directory, and compare."""
+"""Re-execute a bundle's notebook headlessly in strict replay, in a fresh directory, and compare.
+
+The notebook writes into a fresh, empty run log while its answers come, read only, from the
+bundle's log (``WORKBENCH_REPLAY_FROM``), so each cell that reads the run log sees what it saw
+when the author ran it: the calls made so far, each with its recorded figures, marked replayed.
+"""
 
 from __future__ import annotations
 
@@ -27,6 +32,8 @@ class ReproduceReport:
     differences: list[str] = field(default_factory=list)
     calls_recorded: int = 0
     calls_replayed: int = 0
+    other_calls_in_log: int = 0
+    """Calls the author's run log held besides the notebook's own (from the manifest)."""
     kernel_start_s: float = 0.0
     execute_s: float = 0.0
     workdir: Path | None = None
@@ -49,7 +56,14 @@ class ReproduceReport:
         if self.matches:
             return f"{head}\nAll outputs and figures match the bundle."
         listed = "\n".join(f"  - {d}" for d in self.differences)
-        return f"{head}\n{len(self.differences)} difference(s):\n{listed}"
+        note = (
+            f"\nNote: the notebook was run against a run log that already held {self.other_calls_in_log} other "
+            "call(s); cells that read the run log (the dashboard, Store().to_pandas()) showed them then and "
+            "cannot show them now. Run the notebook against a fresh log (WORKBENCH_STORE) before exporting."
+            if self.other_calls_in_log
+            else ""
+        )
+        return f"{head}\n{len(self.differences)} difference(s):\n{listed}{note}"
 
 
 @contextlib.contextmanager
@@ -70,7 +84,7 @@ def _environment(values: dict[str, str]) -> Iterator[None]:
 def reproduce_bundle(
     path: str | Path, *, timeout: float = 600, keep: bool = False, kernel_name: str = "python3"
 ) -> ReproduceReport:
-    """Check the bundle, execute its notebook in strict replay against a copy of its log, compare.
+    """Check the bundle, execute its notebook in strict replay from its log into a fresh one, compare.
 
     Raises :class:`~workbench.sharing.BundleError` for a broken bundle; differences are in the report.
     """
@@ -84,17 +98,25 @@ def reproduce_bundle(
     recorded = read_log(bundle)
     original = nbformat.read(bundle / manifest["notebook"], as_version=4)
     workdir = Path(tempfile.mkdtemp(prefix="hybrid-reproduce-"))
-    report = ReproduceReport(bundle, manifest["notebook"], calls_recorded=len(recorded), workdir=workdir)
+    report = ReproduceReport(
+        bundle,
+        manifest["notebook"],
+        calls_recorded=len(recorded),
+        other_calls_in_log=int(manifest.get("other_calls_in_log", 0)),
+        workdir=workdir,
+    )
     try:
         shutil.copy(bundle / manifest["notebook"], workdir / manifest["notebook"])
-        log_copy = Path(shutil.copy(bundle / LOG_SQLITE, workdir / LOG_SQLITE))
+        source = Path(shutil.copy(bundle / LOG_SQLITE, workdir / f"recorded-{LOG_SQLITE}"))
+        fresh_log = workdir / "runs.sqlite"
         fresh = nbformat.read(workdir / manifest["notebook"], as_version=4)
         for cell in fresh.cells:
             if cell.cell_type == "code":
                 cell.outputs, cell.execution_count = [], None
         variables = {
-            "WORKBENCH_STORE": str(log_copy),
+            "WORKBENCH_STORE": str(fresh_log),
             "WORKBENCH_REPLAY": "strict",
+            "WORKBENCH_REPLAY_FROM": str(source),
             "LITELLM_LOCAL_MODEL_COST_MAP": os.environ.get("LITELLM_LOCAL_MODEL_COST_MAP", "True"),
         }
         client = NotebookClient(
@@ -113,12 +135,11 @@ def reproduce_bundle(
                     client.execute_cell(cell, index)
                 report.execute_s = time.perf_counter() - ready
         nbformat.write(fresh, workdir / f"reproduced-{manifest['notebook']}")
-        store = Store(log_copy)
-        known = {r.call_id for r in recorded}
-        reproduced: list[CallRecord] = sorted(
-            (r for r in store.records() if r.call_id not in known), key=lambda r: r.started_at
-        )
-        store.close()
+        reproduced: list[CallRecord] = []
+        if fresh_log.exists():
+            store = Store(fresh_log, readonly=True)
+            reproduced = store.records()[::-1]  # in the order they were made
+            store.close()
         report.calls_replayed = sum(r.replayed for r in reproduced)
         report.differences = compare_outputs(original, fresh) + compare_calls(original, recorded, fresh, reproduced)
     finally:

@@ -164,7 +164,7 @@ def from_store(store: Store | str | Path | None = None, *, limit: int | None = 1
     """The static figures of the newest ``limit`` calls in a run log (default: the current one)."""
     from workbench.store import Store
 
-    log = store if isinstance(store, Store) else Store(store)
+    log = store if isinstance(store, Store) else Store(store, readonly=True)
     return figures(log.records(limit=limit)[::-1])
 
 

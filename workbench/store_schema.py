@@ -1,0 +1,61 @@
+"""The run log's schema: named migrations, applied in order and recorded in ``_migrations``.
+
+Add a migration at the end; never edit or reorder one that has shipped.
+"""
+
+from __future__ import annotations
+
+__all__ = ["MIGRATIONS"]
+
+MIGRATIONS: tuple[tuple[str, str], ...] = (
+    (
+        "001_create_calls",
+        """
+        CREATE TABLE calls (
+            call_id TEXT PRIMARY KEY,
+            run_id TEXT NOT NULL,
+            target TEXT NOT NULL,
+            provider TEXT NOT NULL,
+            model TEXT NOT NULL,
+            locality TEXT NOT NULL,
+            started_at REAL NOT NULL,
+            ttft_s REAL,
+            latency_s REAL NOT NULL,
+            input_tokens INTEGER,
+            output_tokens INTEGER,
+            tokens_estimated INTEGER NOT NULL,
+            decode_tps REAL,
+            cost_usd REAL,
+            cost_basis TEXT NOT NULL,
+            params TEXT NOT NULL,
+            response TEXT NOT NULL,
+            prompt TEXT,
+            engine_metrics TEXT NOT NULL,
+            error_type TEXT,
+            error_message TEXT,
+            attempts INTEGER NOT NULL,
+            privacy TEXT,
+            replayed INTEGER NOT NULL
+        );
+        CREATE INDEX calls_run ON calls(run_id);
+        CREATE INDEX calls_started ON calls(started_at);
+        CREATE INDEX calls_target ON calls(target);
+        """,
+    ),
+    (
+        "002_target_time_index",
+        """
+        DROP INDEX calls_target;
+        CREATE INDEX calls_target_started ON calls(target, started_at);
+        """,
+    ),
+    (
+        "003_provenance",
+        """
+        ALTER TABLE calls ADD COLUMN provenance TEXT;
+        ALTER TABLE calls ADD COLUMN request_hash TEXT;
+        CREATE INDEX calls_request ON calls(request_hash, target, started_at);
+        """,
+    ),
+)
+"""(name, SQL) pairs; a log holding a name not listed here was migrated by a newer version."""
