@@ -9,9 +9,16 @@ from typing import Any
 
 import click
 
-from workbench.errors import ConfigError
+from workbench.errors import ConfigError, StoreError
+from workbench.request import CallRecord
+from workbench.sinks import BaseSink
 
-__all__ = ["main"]
+__all__ = ["EXIT_INTERRUPTED", "EXIT_NOT_RECORDED", "main"]
+
+EXIT_NOT_RECORDED = 4
+"""``hybrid run``: the calls were made, but the run log did not take them (they wait in its spool)."""
+EXIT_INTERRUPTED = 130
+"""Ctrl-C: the calls in flight were recorded as cancelled."""
 
 
 def _fail(message: str) -> None:
@@ -25,6 +32,7 @@ _LAZY_COMMANDS = {
     "experiment": "workbench.routing.cli:experiment_command",
     "export": "workbench.sharing.cli:export_command",
     "reproduce": "workbench.sharing.cli:reproduce_command",
+    "store": "workbench.store_cli:store_group",
 }
 
 
@@ -87,17 +95,29 @@ def run_command(
         resolved = [resolve(spec) for spec in targets or DEFAULT_TARGETS]
     except ConfigError as exc:
         raise click.UsageError(str(exc)) from None
-    result = run(
-        prompt,
-        resolved,
-        system=system,
-        max_tokens=max_tokens,
-        temperature=temperature,
-        seed=seed,
-        store=store,
-        timeout=timeout,
-        guard=guard,
-    )
+    finished = _Finished()
+    try:
+        result = run(
+            prompt,
+            resolved,
+            system=system,
+            max_tokens=max_tokens,
+            temperature=temperature,
+            seed=seed,
+            store=store,
+            timeout=timeout,
+            guard=guard,
+            sinks=[finished],
+        )
+    except KeyboardInterrupt:
+        for record in finished.records:
+            if record.error_type == "CallCancelled":
+                click.echo(
+                    f"hybrid: interrupted: {record.target} stopped after {record.output_tokens or 0} token(s); "
+                    f"recorded as cancelled with its partial answer (call {record.call_id}).",
+                    err=True,
+                )
+        sys.exit(EXIT_INTERRUPTED)
     if as_json:
         for record in result:
             click.echo(record.to_json())
@@ -105,6 +125,12 @@ def run_command(
         from workbench.table import records_text
 
         click.echo(records_text(result.records, width=_width()))
+    if result.unrecorded:
+        click.echo(f"hybrid: error: {result.store_error}", err=True)
+        for record in result:
+            if record.call_id in result.unrecorded:
+                click.echo(f"  not recorded: {record.target} (call {record.call_id})", err=True)
+        sys.exit(EXIT_NOT_RECORDED)
 
 
 @cli.command("runs")
@@ -166,6 +192,17 @@ def targets_command(as_json: bool) -> None:
     click.echo("Any LiteLLM model id works too, and PROVIDER/MODEL@URL for an OpenAI-compatible server.")
 
 
+class _Finished(BaseSink):
+    """A sink that keeps every finished record, so an interrupted run can say what it cancelled."""
+
+    def __init__(self) -> None:
+        self.records: list[CallRecord] = []
+
+    def on_record(self, record: CallRecord) -> None:
+        """Keep the finished record."""
+        self.records.append(record)
+
+
 def _width() -> int:
     import shutil
 
@@ -190,7 +227,7 @@ def main(argv: list[str] | None = None) -> Any:
         sys.exit(130)
     except click.ClickException as exc:
         _fail(exc.format_message())
-    except ConfigError as exc:
+    except (ConfigError, StoreError) as exc:
         _fail(str(exc))
 
 

@@ -40,6 +40,7 @@ from workbench.request import Locality, Request, new_id
 __all__ = [
     "SESSION",
     "call_provenance",
+    "canonical",
     "cell_provenance",
     "cpu_model",
     "cpu_name",
@@ -156,6 +157,11 @@ def _write_cache(cache: Mapping[str, str]) -> None:
         temporary.replace(target)
     except OSError:
         pass  # a read-only directory costs a re-hash next time, nothing more
+
+
+def canonical(provenance: Mapping[str, Any]) -> dict[str, Any]:
+    """Provenance as the run log stores it (JSON, keys sorted), so a live record shows what a read-back one shows."""
+    return dict(json.loads(json.dumps(provenance, sort_keys=True, default=str)))
 
 
 def cell_provenance() -> dict[str, Any] | None:

@@ -30,6 +30,7 @@ import threading
 from typing import Any
 
 from workbench.errors import ConfigError, ReplayMissing
+from workbench.provenance import canonical
 from workbench.request import CallRecord
 from workbench.store import Store
 
@@ -92,7 +93,7 @@ def replayed_copy(
     recorded: CallRecord, *, call_id: str, run_id: str, mode: str, cell: dict[str, Any] | None
 ) -> CallRecord:
     """The record a replayed call returns: the recorded figures, new ids, marked replayed."""
-    provenance = {**recorded.provenance, "cell": cell, "replay": {"of": recorded.call_id, "mode": mode}}
+    provenance = canonical({**recorded.provenance, "cell": cell, "replay": {"of": recorded.call_id, "mode": mode}})
     return dataclasses.replace(recorded, call_id=call_id, run_id=run_id, replayed=True, provenance=provenance)
 
 

@@ -30,7 +30,7 @@ from workbench.loop import run_sync
 from workbench.metering import Meter
 from workbench.pricing import Price, price_call
 from workbench.privacy import guard, redact_secrets
-from workbench.provenance import call_provenance, cell_provenance, request_hash
+from workbench.provenance import call_provenance, canonical, cell_provenance, request_hash
 from workbench.replay import check_mode, default_mode, default_source, find, missing, replayed_copy
 from workbench.request import CallRecord, CallStart, Message, Request, RunResult, TextDelta, Usage, new_id
 from workbench.sinks import Sink
@@ -264,7 +264,7 @@ class _Call:
             error_message=redact_secrets(str(error), secrets) if error else None,
             attempts=self.attempts,
             privacy=self.outcome.privacy,
-            provenance=self.provenance,
+            provenance=canonical(self.provenance),
         )
 
 

@@ -80,16 +80,34 @@ def with_lock_retry(path: Path, doing: str, action: Callable[[], T], *, wait_s: 
             time.sleep(0.05)
 
 
+def _read_only(path: Path, query: str) -> sqlite3.Connection:
+    uri = f"{path.resolve().as_uri()}?{query}"
+    conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+    try:
+        conn.execute(f"PRAGMA busy_timeout={_SLICE_MS}")
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()  # a damaged header or a locked WAL fails here
+    except sqlite3.Error:
+        conn.close()
+        raise
+    return conn
+
+
 def connect(path: Path, *, readonly: bool) -> sqlite3.Connection:
     """A connection to ``path``: read-only (never creates, never locks for writing) or read-write in WAL mode."""
     if readonly:
         if not path.is_file():
             raise StoreError(f"There is no run log at {path}. Check the path (--store or WORKBENCH_STORE).")
-        uri = f"{path.resolve().as_uri()}?mode=ro"
         try:
-            conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
-            conn.execute(f"PRAGMA busy_timeout={_SLICE_MS}")
-            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()  # fails here on a damaged header
+            conn = _read_only(path, "mode=ro")
+        except sqlite3.OperationalError as exc:
+            if "readonly" not in str(exc):
+                raise explain(exc, path, "read") from exc
+            # A WAL log in a folder this process cannot write: no shared-memory file can be made, so read
+            # it as a snapshot (what another process writes meanwhile is not seen).
+            try:
+                conn = _read_only(path, "mode=ro&immutable=1")
+            except sqlite3.Error as again:
+                raise explain(again, path, "read") from again
         except sqlite3.Error as exc:
             raise explain(exc, path, "read") from exc
         conn.row_factory = sqlite3.Row

@@ -15,7 +15,7 @@ from typing import Any
 
 from workbench.errors import ConfigError, StoreError
 from workbench.request import CallRecord
-from workbench.store import Store
+from workbench.store import Store, default_store_path
 
 __all__ = ["FORMAT", "BundleError", "ExportSummary", "export_bundle", "read_log", "select_calls", "verify_bundle"]
 
@@ -183,8 +183,11 @@ def export_bundle(
         notebook = nbformat.read(source, as_version=4)
     except (OSError, ValueError) as exc:
         raise BundleError(f"Cannot read the notebook {source}: {exc}") from exc
-    log = store if isinstance(store, Store) else Store(store, readonly=True)
-    everything = log.records()
+    if isinstance(store, Store):
+        everything = store.records()
+    else:
+        log_path = Path(store) if store is not None else default_store_path()
+        everything = Store(log_path, readonly=True).records() if log_path.exists() else []  # no log: no calls
     records, cells = select_calls(notebook, everything)
     other_calls = _other_calls(everything, records)
     notebook, records, stripped = check_secrets(notebook, records, strip=strip_secrets)
