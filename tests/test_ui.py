@@ -64,7 +64,7 @@ def test_panel_bundle_has_the_table_for_static_viewers_once_finished() -> None:
     assert "application/vnd.jupyter.widget-view+json" in bundle
     assert "workbench-run" in bundle["text/html"] and "fast" in bundle["text/plain"]
     shown = PanelRunResult(result.run_id, result.records)
-    assert "1 calls (fast), recorded" in shown._repr_html_() and shown.to_pandas().shape[0] == 1
+    assert "1 call (fast), recorded" in shown._repr_html_() and shown.to_pandas().shape[0] == 1
 
 
 def test_panel_text_waits_for_the_interval_then_draws() -> None:

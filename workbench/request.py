@@ -260,9 +260,13 @@ class RunResult(Sequence[CallRecord]):
     def __repr__(self) -> str:
         from workbench.table import records_text
 
-        return records_text(self.records)
+        warning = f"\nNOT RECORDED: {self.store_error}" if self.unrecorded else ""
+        return records_text(self.records) + warning
 
     def _repr_html_(self) -> str:
+        import html
+
         from workbench.table import records_html
 
-        return records_html(self.records)
+        warning = f"<p style='color:#b00020'><b>Not recorded:</b> {html.escape(self.store_error or '')}</p>"
+        return records_html(self.records) + (warning if self.unrecorded else "")

@@ -80,7 +80,7 @@ def run_with_panel(
         return result
     from workbench.ui.panel import PanelRunResult
 
-    return PanelRunResult(result.run_id, result.records)
+    return PanelRunResult(result.run_id, result.records, result.unrecorded, result.store_error)
 
 
 def _shown_in_panel(

@@ -205,7 +205,13 @@ class PanelRunResult(RunResult):
         targets = ", ".join(html.escape(r.target) for r in self.records)
         failed = sum(not r.ok for r in self.records)
         note = f", {failed} failed" if failed else ""
+        calls = f"{len(self.records)} call{'s' if len(self.records) != 1 else ''}"
+        if self.unrecorded:
+            return (
+                f"<div style='color:#b00020'><b>RunResult: {calls} ({targets}){note}; "
+                f"{len(self.unrecorded)} NOT recorded in the run log.</b> {html.escape(self.store_error or '')}</div>"
+            )
         return (
-            f"<small>RunResult: {len(self.records)} calls ({targets}){note}, recorded; "
+            f"<small>RunResult: {calls} ({targets}){note}, recorded; "
             f"<code>.to_pandas()</code> for the table.</small>"
         )
