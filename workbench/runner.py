@@ -185,11 +185,9 @@ class _Call:
             with attempt:
                 self.attempts += 1
                 async for event in self.target.stream(request):
+                    self.meter.observe(event)
                     if isinstance(event, TextDelta):
-                        self.meter.text_arrived(event.text)
                         _notify(self.sinks, "on_delta", self.call_id, event.text)
-                    else:
-                        self.meter.usage = event
 
     def _record(self, error: WorkbenchError | None) -> CallRecord:
         meter = self.meter
@@ -237,6 +235,8 @@ class _Call:
             attempts=self.attempts,
             privacy=self.outcome.privacy,
             provenance=self.provenance,
+            queue_s=meter.queue_s,
+            e2e_s=meter.e2e_s,
         )
 
 
