@@ -1,7 +1,11 @@
 """Core goals, each measured side by side with the alternative a user would pick, in one run.
 
-- overhead per call of the workbench vs llama-cpp-python called directly (same model, prompt,
-  settings, loaded once): <= 1 ms median and <= 3% of total time;
+- the workbench's own cost, measured directly with a target that yields ready-made tokens and no
+  model (``bench/null_engine.py``): <= 1 ms per call and <= 20 us per streamed token;
+- end to end, a local call through the workbench vs llama-cpp-python called directly (same
+  model, prompt, settings, loaded once, calls alternated): within 3% (ratio <= 1.03), with the
+  spread of the per-pair ratios (two ~1 s generations differ by more than 1 ms run to run, so
+  the difference of their times cannot resolve the per-call goal);
 - 8 network-bound targets (8 local HTTP servers answering after a fixed delay) at once vs the
   slowest alone: <= 1.15x;
 - ``python -c "import workbench"`` <= 300 ms, litellm not imported.
@@ -20,6 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import workbench
+from bench import null_engine
 from bench.common import figure, timed, write
 from tests.support.scripted_server import ScriptedServer
 from workbench.targets.llamacpp import load_model, smollm2_path
@@ -137,10 +142,9 @@ def import_time() -> tuple[list[float], list[float], bool]:
 
 
 def main() -> None:
-    figures = []
+    figures = null_engine.figures(Path("/tmp/bench_core_null_store.sqlite"))
     direct, through, tps = overhead(store=workbench.Store(Path("/tmp/bench_core_store.sqlite")))
     d, w = statistics.median(direct), statistics.median(through)
-    extra = w - d
     figures.append(figure("local call, llama-cpp-python direct", d * 1000, "ms", values=[x * 1000 for x in direct]))
     figures.append(
         figure(
@@ -152,18 +156,16 @@ def main() -> None:
             alternative="llama-cpp-python direct",
         )
     )
+    pairs = [t / s for t, s in zip(through, direct, strict=True)]
     figures.append(
         figure(
-            "workbench overhead per local call",
-            extra * 1000,
-            "ms",
-            goal="<= 1 ms median",
-            passed=extra <= 0.001,
-            values=[(t - s) * 1000 for t, s in zip(through, direct, strict=True)],
+            "end-to-end ratio, local call through workbench / llama-cpp-python direct (alternated pairs)",
+            statistics.median(pairs),
+            "x",
+            goal="<= 1.03 median (within 3%)",
+            passed=statistics.median(pairs) <= 1.03,
+            values=pairs,
         )
-    )
-    figures.append(
-        figure("workbench overhead share of call time", 100 * extra / w, "%", goal="<= 3%", passed=extra / w <= 0.03)
     )
     figures.append(figure("local decode tokens/s (workbench record)", statistics.median(tps), "tokens/s", values=tps))
     _, through_nostore, _ = overhead(store=False)

@@ -1,5 +1,8 @@
 """``make bench``: run every ``bench/bench_*.py``, then gather ``bench/results/*.json`` into
-``bench/results.json`` and ``bench/results.md`` (figure, goal, measured, ratio, status, machine)."""
+``bench/results.json`` and ``bench/results.md`` (figure, goal, measured, ratio, status, machine).
+
+``run_all.py --gather`` only gathers, keeping the last whole-suite time: for after one script
+was run by itself (``python bench/bench_core.py``)."""
 
 from __future__ import annotations
 
@@ -26,6 +29,9 @@ def _cell(value: object) -> str:
 
 
 def main() -> int:
+    if sys.argv[1:] == ["--gather"]:
+        last = json.loads((HERE / "results.json").read_text())
+        return gather(last["total_seconds"], last["failed_scripts"], last["machine"])
     scripts = sorted(HERE.glob("bench_*.py"))
     failed = []
     started = time.perf_counter()
@@ -35,13 +41,25 @@ def main() -> int:
         if subprocess.run([sys.executable, str(script)], cwd=HERE.parent).returncode != 0:
             failed.append(script.name)
         print(f"== {script.name} took {time.perf_counter() - t0:.1f} s", flush=True)
-    total = time.perf_counter() - started
+    return gather(time.perf_counter() - started, failed, machine())
+
+
+def gather(total: float, failed: list[str], suite_machine: dict[str, object]) -> int:
+    """Write ``results.json`` and ``results.md`` from ``bench/results/*.json``; 1 if a script failed.
+
+    A bench measured on another machine than the suite's says so under the machine line.
+    """
     benches = [json.loads(p.read_text()) for p in sorted(RESULTS.glob("*.json"))]
-    summary = {"machine": machine(), "total_seconds": total, "failed_scripts": failed, "benches": benches}
+    summary = {"machine": suite_machine, "total_seconds": total, "failed_scripts": failed, "benches": benches}
     (HERE / "results.json").write_text(json.dumps(summary, indent=2))
     lines = [
         "Machine: {cpu}, {cores} cores, Python {python}.".format(**summary["machine"]),
         f"Whole suite: {total:.0f} s (goal <= 600 s on 2 cores: {'pass' if total <= 600 else 'short'}).",
+        *(
+            "`{}` was last run by itself, on: {cpu}, {cores} cores, Python {python}.".format(b["bench"], **b["machine"])
+            for b in benches
+            if b.get("machine") and b["machine"].get("cpu") != suite_machine.get("cpu")
+        ),
         "",
         "| bench | figure | goal | measured | unit | ratio | vs | status | runs |",
         "|---|---|---|---|---|---|---|---|---|",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import workbench
 from workbench.request import Locality
 
@@ -53,6 +55,23 @@ def test_two_calls_to_the_same_model_at_once_both_complete() -> None:
     result = workbench.run(PROMPT, [local, local], temperature=0, seed=3, max_tokens=24)
     assert [r.ok for r in result] == [True, True]
     assert result[0].response == result[1].response
+
+
+def test_the_wait_for_the_shared_model_is_queue_time_not_time_to_first_token(isolated_store) -> None:
+    local = workbench.resolve("local/smollm2")
+    story = "Write a long story about a dragon."  # 48 tokens of decoding: the first answer takes a while
+    result = workbench.run(story, [local, local], temperature=0, seed=3, max_tokens=48)
+    first, second = sorted(result, key=lambda r: r.queue_s or 0.0)  # the engine takes one at a time
+    assert first.ok and second.ok and first.output_tokens == second.output_tokens == 48
+    assert first.queue_s == 0.0  # the model was free: no wait at all
+    assert second.queue_s == pytest.approx(first.latency_s, rel=0.15, abs=0.05)  # it waited for the first answer
+    assert first.ttft_s is not None and second.ttft_s is not None
+    assert max(first.ttft_s, second.ttft_s) < 0.5 * second.queue_s  # engine-side: no queue in it
+    assert second.ttft_s < 3 * first.ttft_s + 0.05  # and alike: same prompt, same engine
+    for record in result:
+        assert record.e2e_s == pytest.approx(record.queue_s + record.latency_s, abs=1e-6)
+    stored = workbench.Store(isolated_store).records(run_id=result.run_id)
+    assert sorted((r.queue_s, r.e2e_s) for r in stored) == sorted((r.queue_s, r.e2e_s) for r in result)
 
 
 def test_store_records_every_call(isolated_store) -> None:

@@ -103,6 +103,6 @@ def test_a_log_from_before_provenance_migrates_and_reads(tmp_path: Path) -> None
     conn.commit()
     conn.close()
     store = workbench.Store(path)
-    assert store.migrations()[-1] == "003_provenance"
+    assert "003_provenance" in store.migrations()
     [old] = store.records()
     assert old.response == "old answer" and old.provenance == {}

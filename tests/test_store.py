@@ -43,6 +43,8 @@ def make_record(**changes: object) -> CallRecord:
         privacy=Privacy(entities={"email": 1}, destination="cloud:openai", action="redact"),
         replayed=True,
         provenance={"request_hash": "ab12", "packages": {"workbench": "0.1.0"}, "cell": None},
+        queue_s=0.75,
+        e2e_s=2.25,
     )
     values.update(changes)
     return CallRecord(**values)  # type: ignore[arg-type]
@@ -52,7 +54,8 @@ def test_migrations_from_empty_create_the_schema(tmp_path: Path) -> None:
     store = Store(tmp_path / "log.sqlite")
     assert store.migrations() == [name for name, _ in MIGRATIONS]
     columns = [row[1] for row in sqlite3.connect(store.path).execute("PRAGMA table_info(calls)")]
-    assert columns == [f.name for f in fields(CallRecord)] + ["request_hash"]  # the replay look-up key (003)
+    # every field, and the replay look-up key (003); later migrations add columns at the end
+    assert sorted(columns) == sorted([f.name for f in fields(CallRecord)] + ["request_hash"])
     assert sqlite3.connect(store.path).execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert Store(store.path).migrate() == []  # reopening applies nothing twice
 
@@ -84,6 +87,34 @@ def test_every_field_round_trips(tmp_path: Path) -> None:
     assert list(frame["call_id"]) == ["c1", "c2"] and frame.loc[0, "cost_usd"] == 0.000123
     # The log read straight from SQL and a run's records give the same frame.
     pd.testing.assert_frame_equal(frame, records_frame(store.records()))
+
+
+def test_a_log_from_before_queue_time_migrates_with_null_for_old_calls(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite"
+    before = [name for name, _ in MIGRATIONS].index("004_queue_and_e2e")
+    conn = sqlite3.connect(path)
+    for _, sql in MIGRATIONS[:before]:
+        conn.executescript(sql)
+    conn.execute("CREATE TABLE _migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
+    conn.executemany("INSERT INTO _migrations VALUES (?, 'then')", [(n,) for n, _ in MIGRATIONS[:before]])
+    conn.execute(
+        "INSERT INTO calls VALUES ('c', 'r', 't/m', 'p', 'm', 'device', 1.0, 0.2, 0.5, NULL, NULL, 0, NULL, 0.0, "
+        "'b', '{}', 'old answer', NULL, '{}', NULL, NULL, 1, NULL, 0, '{}', 'h')"
+    )
+    conn.commit()
+    conn.close()
+    store = Store(path)
+    assert "004_queue_and_e2e" in store.migrations()
+    [old] = store.records()
+    assert (old.response, old.ttft_s, old.latency_s) == ("old answer", 0.2, 0.5)
+    assert old.queue_s is None and old.e2e_s is None  # not measured then: NULL, not a made-up 0
+    store.append(make_record(call_id="new"))
+    assert {r.call_id: r.queue_s for r in store.records()} == {"c": None, "new": 0.75}
+    frame = store.to_pandas()
+    assert frame["queue_s"].isna().tolist() == [False, True]  # newest first
+    assert list(frame.columns[list(frame.columns).index("started_at") :][:5]) == [
+        "started_at", "queue_s", "ttft_s", "latency_s", "e2e_s"
+    ]
 
 
 def test_two_processes_appending_at_once_lose_nothing(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
@@ -11,8 +12,8 @@ import pytest
 
 import workbench
 from workbench.errors import ServerError
-from workbench.request import CallRecord, Locality, Privacy, Request, TextDelta, Usage
-from workbench.table import figure_rows
+from workbench.request import CallRecord, EngineStarted, Locality, Privacy, Request, TextDelta, Usage
+from workbench.table import figure_rows, records_text
 from workbench.ui.panel import Panel, PanelRunResult
 from workbench.ui.plots import LivePlots, cost_figure, latency_figure
 
@@ -54,6 +55,38 @@ def test_panel_streams_throttled_columns_and_shows_errors_in_the_failing_one() -
     for column, record in zip(columns, result, strict=True):
         for label, value in figure_rows(record):
             assert f"<td>{label}</td><td><b>{value}</b></td>" in column.footer.value.replace("&#x27;", "'")
+
+
+class OneAtATime(Scripted):
+    """A scripted engine that serves one request at a time and announces when it takes one."""
+
+    def __init__(self, spec: str, pieces: list[str], lock: asyncio.Lock, pause: float) -> None:
+        super().__init__(spec, pieces, pause=pause)
+        self.lock = lock
+
+    async def stream(self, request: Request) -> AsyncIterator[EngineStarted | TextDelta | Usage]:  # type: ignore[override]
+        async with self.lock:
+            yield EngineStarted(time.perf_counter())
+            async for event in super().stream(request):
+                yield event
+
+
+def test_panel_shows_the_queue_only_for_the_call_that_waited_for_the_engine() -> None:
+    lock = asyncio.Lock()
+    engines = [OneAtATime(spec, ["tok "] * 10, lock, pause=0.02) for spec in ("engine/a", "engine/b")]
+    panel = Panel(["engine/a", "engine/b"])
+    first, second = workbench.run("hi", engines, sinks=[panel], store=False)
+    assert first.queue_s is not None and first.queue_s < 0.0005  # taken at once
+    assert second.queue_s is not None and second.queue_s >= first.latency_s * 0.9  # waited for the first answer
+    assert second.ttft_s is not None and second.ttft_s < 0.5 * second.queue_s
+    assert second.e2e_s == pytest.approx(second.queue_s + second.latency_s)
+    footers = [c.footer.value for c in panel._columns]
+    assert "queued for engine" not in footers[0]
+    assert f"<td>queued for engine</td><td><b>{dict(figure_rows(second))['queued for engine']}</b>" in footers[1]
+    table = records_text([first, second]).splitlines()
+    queued = next(line for line in table if "queued for engine" in line)
+    assert table.index(queued) < next(i for i, line in enumerate(table) if "time to first token" in line)
+    assert queued.split("│")[2].strip() == "-"  # the first column has no queue to show
 
 
 def test_panel_bundle_has_the_table_for_static_viewers_once_finished() -> None:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from workbench.errors import ConfigError
+from workbench.metering import Meter
 from workbench.pricing import Price, price_call
 from workbench.privacy import redact_secrets
-from workbench.request import Locality, Request
+from workbench.request import EngineStarted, Locality, Request, TextDelta, Usage
 from workbench.targets import locality_of_url
 from workbench.targets.errors import retry_after_seconds
 
@@ -73,3 +76,30 @@ def test_retry_after_accepts_seconds_and_dates() -> None:
     assert retry_after_seconds({"retry-after": "2"}) == 2.0
     assert retry_after_seconds({"retry-after": "Wed, 21 Oct 2015 07:28:00 GMT"}) == 0.0
     assert retry_after_seconds({}) is None
+
+
+def test_meter_keeps_the_wait_for_the_engine_out_of_ttft_and_latency() -> None:
+    meter = Meter()
+    time.sleep(0.05)
+    meter.observe(EngineStarted(time.perf_counter()))
+    time.sleep(0.02)
+    meter.observe(TextDelta("a"))
+    meter.observe(EngineStarted(time.perf_counter()))  # a retry's announcement does not move the start
+    time.sleep(0.02)
+    meter.observe(Usage(3, 2))
+    meter.finish()
+    assert meter.queue_s >= 0.05
+    assert meter.ttft_s is not None and 0.02 <= meter.ttft_s < meter.queue_s
+    assert meter.latency_s >= 0.04 and meter.latency_s < meter.e2e_s
+    assert meter.e2e_s == pytest.approx(meter.queue_s + meter.latency_s)
+    assert meter.usage == Usage(3, 2) and meter.response == "a"
+
+
+def test_meter_without_an_engine_announcement_has_no_queue() -> None:
+    meter = Meter()
+    time.sleep(0.01)
+    meter.text_arrived("a")
+    meter.finish()
+    assert meter.queue_s == 0.0
+    assert meter.ttft_s is not None and meter.ttft_s >= 0.01
+    assert meter.e2e_s == meter.latency_s

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CallRecord",
     "CallStart",
+    "EngineStarted",
     "Locality",
     "Message",
     "Privacy",
@@ -123,6 +124,17 @@ class TextDelta:
 
 
 @dataclass(frozen=True)
+class EngineStarted:
+    """Yielded by a target whose engine serves one request at a time, when the engine takes this one.
+
+    ``at`` is ``time.perf_counter()`` in this process at that moment. The wait before it is the
+    call's queue time; time to first token and latency are measured from it.
+    """
+
+    at: float
+
+
+@dataclass(frozen=True)
 class Usage:
     """Token counts for one call; ``estimated`` when the engine did not report them."""
 
@@ -192,6 +204,10 @@ class CallRecord:
     replayed: bool = False
     provenance: Mapping[str, Any] = field(default_factory=dict)
     """Where the figures came from: versions, model file hash, device, cell (:mod:`workbench.provenance`)."""
+    queue_s: float | None = None
+    """Seconds the call waited for a busy engine (0: taken at once; ``None``: recorded before queue times were)."""
+    e2e_s: float | None = None
+    """Seconds from submission to the end of the call: ``queue_s + latency_s``."""
 
     @property
     def ok(self) -> bool:

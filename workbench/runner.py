@@ -212,12 +212,10 @@ class _Call:
             with attempt:
                 self.attempts += 1
                 async for event in self.target.stream(request):
+                    self.meter.observe(event)
                     if isinstance(event, TextDelta):
-                        self.meter.text_arrived(event.text)
                         self.pieces += 1
                         _notify(self.sinks, "on_delta", self.call_id, event.text)
-                    else:
-                        self.meter.usage = event
 
     def _record(self, error: WorkbenchError | None) -> CallRecord:
         meter = self.meter
@@ -265,6 +263,8 @@ class _Call:
             attempts=self.attempts,
             privacy=self.outcome.privacy,
             provenance=canonical(self.provenance),
+            queue_s=meter.queue_s,
+            e2e_s=meter.e2e_s,
         )
 
 

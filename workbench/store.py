@@ -41,6 +41,7 @@ _BOOL_COLUMNS = ("tokens_estimated", "replayed")
 COLUMNS = tuple(f.name for f in fields(CallRecord))
 _STORED = (*COLUMNS, "request_hash")  # request_hash: provenance["request_hash"], indexed for replay look-ups
 
+
 def default_store_path() -> Path:
     """``$WORKBENCH_STORE``, else ``.workbench/runs.sqlite`` under the working directory."""
     return Path(os.environ.get("WORKBENCH_STORE") or Path.cwd() / ".workbench" / "runs.sqlite")

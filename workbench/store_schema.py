@@ -57,5 +57,12 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         CREATE INDEX calls_request ON calls(request_hash, target, started_at);
         """,
     ),
+    (
+        "004_queue_and_e2e",  # the wait for a busy engine and the time from submission; NULL for older calls
+        """
+        ALTER TABLE calls ADD COLUMN queue_s REAL;
+        ALTER TABLE calls ADD COLUMN e2e_s REAL;
+        """,
+    ),
 )
 """(name, SQL) pairs; a log holding a name not listed here was migrated by a newer version."""

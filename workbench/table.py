@@ -14,6 +14,11 @@ if TYPE_CHECKING:
 __all__ = ["figure_rows", "frame_from_rows", "records_frame", "records_html", "records_text"]
 
 
+_SHOWN_QUEUE_S = 0.0005
+"""A queue shorter than this shows as ``0 ms``, so it is not shown at all."""
+_TIMES = ("queue_s", "ttft_s", "latency_s", "e2e_s")
+
+
 def _seconds(value: float | None) -> str:
     return "-" if value is None else f"{value * 1000:.0f} ms" if value < 1 else f"{value:.2f} s"
 
@@ -42,8 +47,10 @@ def _privacy(record: CallRecord) -> str:
 
 def figure_rows(record: CallRecord) -> list[tuple[str, str]]:
     """The labelled figures of one record, formatted for display."""
-    rows = [
-        ("where", record.locality.label),
+    rows = [("where", record.locality.label)]
+    if record.queue_s is not None and record.queue_s >= _SHOWN_QUEUE_S:
+        rows.append(("queued for engine", _seconds(record.queue_s)))
+    rows += [
         ("time to first token", _seconds(record.ttft_s)),
         ("latency", _seconds(record.latency_s)),
         ("tokens/s", "-" if record.decode_tps is None else f"{record.decode_tps:.1f}"),
@@ -70,7 +77,9 @@ def frame_from_rows(rows: Sequence[dict[str, Any]]) -> pd.DataFrame:
 
     from workbench.store import COLUMNS
 
-    frame = pd.DataFrame(list(rows), columns=list(COLUMNS))
+    others = [c for c in COLUMNS if c not in _TIMES]
+    at = others.index("started_at") + 1  # the timing figures side by side, after the start time
+    frame = pd.DataFrame(list(rows), columns=[*others[:at], *_TIMES, *others[at:]])
     frame["started_at"] = pd.to_datetime(frame["started_at"], unit="s", utc=True)
     for name in ("tokens_estimated", "replayed"):
         frame[name] = frame[name].astype(bool)
@@ -80,8 +89,14 @@ def frame_from_rows(rows: Sequence[dict[str, Any]]) -> pd.DataFrame:
 def _comparison(records: Sequence[CallRecord]) -> list[list[str]]:
     """Rows of the side-by-side comparison: the answer (or error), then each labelled figure."""
     answers = [r.response if r.ok else f"ERROR {r.error_type}: {r.error_message}" for r in records]
-    labels = [label for label, _ in figure_rows(records[0])] if records else []
     values = [dict(figure_rows(r)) for r in records]
+    labels: list[str] = []  # every row any column has, each after the row it follows there
+    for value in values:
+        after = -1
+        for label in value:
+            if label not in labels:
+                labels.insert(after + 1, label)
+            after = labels.index(label)
     return [["answer", *answers], *([label, *(v.get(label, "-") for v in values)] for label in labels)]
 
 

@@ -8,12 +8,17 @@ from collections.abc import AsyncIterator
 from typing import Protocol, runtime_checkable
 from urllib.parse import urlsplit
 
-from workbench.request import Locality, Request, TextDelta, Usage
+from workbench.request import EngineStarted, Locality, Request, TextDelta, Usage
 
 __all__ = ["Event", "Target", "locality_of_url"]
 
-Event = TextDelta | Usage
-"""What a target yields: text pieces, then one :class:`Usage` at the end."""
+Event = EngineStarted | TextDelta | Usage
+"""What a target yields: text pieces, then one :class:`Usage` at the end.
+
+A target whose engine serves one request at a time (a shared in-process model behind a lock)
+first yields :class:`EngineStarted` when the engine takes the request, so the wait for the
+engine is recorded as queue time, not as time to first token.
+"""
 
 
 @runtime_checkable
@@ -21,7 +26,8 @@ class Target(Protocol):
     """A model a request can be sent to.
 
     ``prepare`` runs once before a run's calls start, so loading is never timed as a call;
-    ``stream`` yields :class:`TextDelta` pieces and finally one :class:`Usage`. Failures are
+    ``stream`` yields :class:`TextDelta` pieces and finally one :class:`Usage` (after an
+    :class:`EngineStarted` when the request may wait for a busy engine). Failures are
     raised as :class:`workbench.errors.TargetError` subclasses, which the runner records.
     """
 

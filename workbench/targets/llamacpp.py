@@ -1,7 +1,8 @@
 """llama.cpp in process: the embedded SmolLM2 default and any GGUF file.
 
 The model is loaded once per process and shared; one generation runs at a time per model
-(llama.cpp contexts are not thread-safe). Generation runs in a worker thread and its text is
+(llama.cpp contexts are not thread-safe); a call that had to wait announces when it gets the
+model, so its wait is recorded as queue time. Generation runs in a worker thread and its text is
 handed to the event loop as it is produced, so other targets keep streaming meanwhile.
 """
 
@@ -11,13 +12,14 @@ import asyncio
 import functools
 import os
 import threading
+import time
 from collections.abc import AsyncIterator
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from workbench.errors import ConfigError, MissingEngineError, StreamDropped
-from workbench.request import Locality, Request, TextDelta, Usage
+from workbench.request import EngineStarted, Locality, Request, TextDelta, Usage
 from workbench.targets.base import Event
 
 __all__ = ["LlamaCppTarget", "load_model", "smollm2_path"]
@@ -122,9 +124,15 @@ class LlamaCppTarget:
     def _generate(self, request: Request, put: Any, cancelled: threading.Event) -> None:
         try:
             llm = load_model(self.path, self.n_ctx, self.n_threads)
-            with _model_locks[str(self.path.resolve())]:
+            lock = _model_locks[str(self.path.resolve())]
+            if not lock.acquire(blocking=False):  # another call has the model: the wait is queue time, not ttft
+                lock.acquire()
+                put(EngineStarted(time.perf_counter()))
+            try:
                 for event in _run_chat(llm, request, cancelled):
                     put(event)
+            finally:
+                lock.release()
         except BaseException as exc:  # handed to the event loop, raised there
             put(exc if isinstance(exc, Exception) else StreamDropped(repr(exc)))
         finally:
