@@ -3,8 +3,8 @@
 Proves what no kernel-side test can: the panel's columns stream text and show their figures, the
 live plots draw data (not a blank widget, plotly.py#4998), and the Hybrid runs sidebar lists the
 quickstart's calls with the status bar's totals equal to the run log's. Screenshots go to
-test-artifacts/browser/. Chromium comes from Debian (`apt-get install chromium chromium-driver`),
-never from `playwright install`.
+test-artifacts/browser/. Chromium comes from Debian (tests/support/browser.py), never from
+`playwright install`.
 """
 
 from __future__ import annotations
@@ -19,14 +19,11 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ARTIFACTS
+from tests.support.browser import FLAGS, chromium
 from tests.support.jupyter import LAB_SETTINGS, running_jupyter
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
-         "--disable-dev-shm-usage"]
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 SHOTS = ARTIFACTS / "browser"
 SETTINGS = {
@@ -63,11 +60,7 @@ class Lab:
 @pytest.fixture
 def lab(tmp_path: Path) -> Iterator[Lab]:
     """JupyterLab on loopback over a copy of notebooks/, with test-only Jupyter dirs and run log."""
-    if not CHROMIUM.exists():
-        message = "needs Debian's chromium: apt-get install -y chromium chromium-driver"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+    chromium()  # fails before JupyterLab starts when Chromium is missing
     root = tmp_path / "notebooks"
     shutil.copytree(NOTEBOOKS, root)
     store = tmp_path / "runs.sqlite"
@@ -114,7 +107,7 @@ def test_quickstart_streams_panels_and_draws_plots(lab: Lab) -> None:
 
     page_errors: list[str] = []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS, headless=True)
+        browser = playwright.chromium.launch(executable_path=str(chromium()), args=FLAGS, headless=True)
         try:
             page = browser.new_page(viewport={"width": 1500, "height": 1100})
             page.on("pageerror", lambda error: page_errors.append(str(error)))

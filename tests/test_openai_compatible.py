@@ -3,7 +3,7 @@ with SmolLM2): LiteLLM targets and the MLC server path, with streaming usage and
 
 from __future__ import annotations
 
-import importlib.util
+import sys
 
 import pytest
 
@@ -69,8 +69,8 @@ def test_mlc_server_path_streams_from_an_openai_compatible_server(llama_server: 
     assert record.response and record.output_tokens and record.tokens_estimated  # the server sent no usage
 
 
-@pytest.mark.skipif(importlib.util.find_spec("mlc_llm") is not None, reason="mlc_llm is installed here")
-def test_mlc_in_process_without_mlc_llm_says_how_to_install() -> None:
+def test_mlc_in_process_without_mlc_llm_says_how_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "mlc_llm", None)  # `import mlc_llm` fails here, installed or not
     record = workbench.run("hi", ["mlc/HF://mlc-ai/Llama-3.2-3B-Instruct-q4f16_1-MLC"])[0]
     assert record.error_type == "MissingEngineError"
     assert "mlc.ai/wheels" in record.error_message and "mlc_llm serve" in record.error_message

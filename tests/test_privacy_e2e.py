@@ -167,8 +167,8 @@ NOTEBOOK_CELLS = [
 def test_planted_key_reaches_no_notebook_or_its_outputs(
     tmp_path: Path, isolated_store: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    nbformat = pytest.importorskip("nbformat")
-    nbclient = pytest.importorskip("nbclient")
+    import nbclient
+    import nbformat
     monkeypatch.setenv("PLANTED_VALUE", PLANTED_KEY)
     monkeypatch.setenv("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in NOTEBOOK_CELLS])
