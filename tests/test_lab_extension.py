@@ -63,6 +63,7 @@ def test_sidebar_lists_the_calls_and_the_status_bar_shows_the_run_log_totals(
 
     first = workbench.run("Hi", ["local/smollm2"], max_tokens=8)
     second = workbench.run("Say hello to ann@example.com", ["local/smollm2"], max_tokens=8)
+    assert first[0].ok and second[0].ok and second[0].response.strip()  # the detail view must show a real answer
     assert Store(isolated_store).count() == 2
     SHOTS.mkdir(parents=True, exist_ok=True)
     page_errors: list[str] = []
@@ -111,7 +112,7 @@ def test_sidebar_lists_the_calls_and_the_status_bar_shows_the_run_log_totals(
 
             rows.first.click()
             answer = panel.locator(".jp-HybridRuns-answer")
-            expect(answer).to_have_text(second[0].response.strip() or "", timeout=10_000)
+            expect(answer).to_have_text(second[0].response.strip(), timeout=10_000)
             panel.screenshot(path=str(SHOTS / "sidebar.png"))
             page.locator("#jp-main-statusbar").screenshot(path=str(SHOTS / "statusbar.png"))
 
