@@ -5,7 +5,7 @@ PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed-stamp
 PROMPT  ?= In one sentence: why would a team run a language model on its own device?
 
-.PHONY: install labextension demo lab test lint bench clean
+.PHONY: install labextension demo lab test test-fast chromium lint bench clean
 
 # llama-cpp-python compiles llama.cpp on install. Its native x86 build turns on Intel AMX where
 # the CPU lists it, and then dies with SIGILL in VMs that do not enable AMX: build for AVX2.
@@ -34,8 +34,27 @@ demo: install
 lab: install
 	$(VENV)/bin/jupyter lab notebooks/
 
-test: install lint
+# The real-browser tests drive Debian's Chromium (never `playwright install`): installed here when
+# make runs as root with apt-get, otherwise make stops and names the command to run.
+CHROMIUM_PACKAGES := chromium chromium-driver
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing Debian's $(CHROMIUM_PACKAGES) for the browser tests"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(CHROMIUM_PACKAGES) >/dev/null; \
+	  else \
+	    echo "make test needs Debian's Chromium for its browser tests: run 'sudo apt-get update && sudo apt-get install -y $(CHROMIUM_PACKAGES)' (or 'make test-fast' to leave them out)" >&2; \
+	    exit 1; \
+	  fi; }
+	@command -v chromium >/dev/null 2>&1 || { echo "chromium is still not on PATH after installing $(CHROMIUM_PACKAGES): check apt-get's output above" >&2; exit 1; }
+
+test: chromium install lint
 	$(PY) -m pytest
+
+# The documented opt-out: everything except the tests marked `browser` (pyproject.toml).
+test-fast: install lint
+	$(PY) -m pytest -m "not browser"
 
 lint: install
 	$(VENV)/bin/ruff check workbench tests bench

@@ -23,6 +23,29 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
 
+def _skip_is_a_failure(report: pytest.TestReport | pytest.CollectReport) -> None:
+    if report.skipped and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        report.outcome = "failed"
+        report.longrepr = f"{report.nodeid} skipped ({reason}); the suite has no skips: run it, or fail with the fix"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[pytest.TestReport]:
+    """A skip is a failure: the suite has no silent skips (`make test-fast` deselects by marker instead)."""
+    report: pytest.TestReport = yield
+    _skip_is_a_failure(report)
+    return report
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(collector: pytest.Collector) -> Iterator[pytest.CollectReport]:
+    """A module that skips itself while being collected fails the same way."""
+    report: pytest.CollectReport = yield
+    _skip_is_a_failure(report)
+    return report
+
+
 @pytest.fixture(autouse=True)
 def isolated_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Every test writes its run log under its own temporary directory."""

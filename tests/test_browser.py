@@ -3,8 +3,8 @@
 Proves what no kernel-side test can: the panel's columns stream text and show their figures, the
 live plots draw data (not a blank widget, plotly.py#4998), and the Hybrid runs sidebar lists the
 quickstart's calls with the status bar's totals equal to the run log's. Screenshots go to
-test-artifacts/browser/. Chromium comes from Debian (`apt-get install chromium chromium-driver`),
-never from `playwright install`.
+test-artifacts/browser/. Chromium comes from Debian (tests/support/browser.py), never from
+`playwright install`.
 """
 
 from __future__ import annotations
@@ -19,15 +19,17 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ARTIFACTS
+from tests.support.browser import FLAGS, chromium
 from tests.support.jupyter import LAB_SETTINGS, running_jupyter
+from workbench.request import CallRecord
+from workbench.store import Store
+from workbench.table import figure_rows
+from workbench.ui.plots import cost_figure, latency_figure
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
-         "--disable-dev-shm-usage"]
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+PLAIN_RUN = "Name a prime number."  # the quickstart's workbench.run(...) prompt: recorded, not in a panel
 SHOTS = ARTIFACTS / "browser"
 SETTINGS = {
     # every cell stays in the DOM, so off-screen widgets render and can be inspected
@@ -63,11 +65,7 @@ class Lab:
 @pytest.fixture
 def lab(tmp_path: Path) -> Iterator[Lab]:
     """JupyterLab on loopback over a copy of notebooks/, with test-only Jupyter dirs and run log."""
-    if not CHROMIUM.exists():
-        message = "needs Debian's chromium: apt-get install -y chromium chromium-driver"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+    chromium()  # fails before JupyterLab starts when Chromium is missing
     root = tmp_path / "notebooks"
     shutil.copytree(NOTEBOOKS, root)
     store = tmp_path / "runs.sqlite"
@@ -79,13 +77,28 @@ def lab(tmp_path: Path) -> Iterator[Lab]:
         yield Lab(server.url.rstrip("/"), server.token, root, store)
 
 
-def expected_dashboard_points(log: Path) -> int:
-    """Points the latency plot must draw: every call the magics made (the workbench.run call is not fed)."""
-    from workbench.plots import latency_figure
-    from workbench.store import Store
+def words(text: str) -> str:
+    """Text with its whitespace runs made single spaces (the page wraps and indents; the records do not)."""
+    return " ".join(text.split())
 
-    records = [r for r in Store(log).records()[::-1] if "Name a prime number." not in str(r.prompt)]
-    return sum(len(trace.x) for trace in latency_figure(records).data)
+
+def recorded(log: Path) -> list[CallRecord]:
+    """The run log's records, oldest first (the order the plots number them)."""
+    return Store(log).records()[::-1]
+
+
+def panel_runs(log: Path) -> list[list[CallRecord]]:
+    """Each %%hybrid cell's records, in cell order; the quickstart's workbench.run call has no panel."""
+    runs: dict[str, list[CallRecord]] = {}
+    for record in recorded(log):
+        if PLAIN_RUN not in str(record.prompt):
+            runs.setdefault(record.run_id, []).append(record)
+    return list(runs.values())
+
+
+def points(figure: object) -> int:
+    """The markers a figure draws: one per x value of each trace."""
+    return sum(len(trace.x) for trace in figure.data)  # type: ignore[attr-defined]
 
 
 def check_sidebar(page: object, log: Path) -> None:
@@ -93,7 +106,6 @@ def check_sidebar(page: object, log: Path) -> None:
     from playwright.sync_api import expect
 
     from tests.test_lab_extension import expected_status
-    from workbench.store import Store
 
     expect(page.locator("#jp-main-statusbar .jp-HybridStatus")).to_have_text(  # type: ignore[attr-defined]
         expected_status(log), timeout=30_000
@@ -114,7 +126,7 @@ def test_quickstart_streams_panels_and_draws_plots(lab: Lab) -> None:
 
     page_errors: list[str] = []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS, headless=True)
+        browser = playwright.chromium.launch(executable_path=str(chromium()), args=FLAGS, headless=True)
         try:
             page = browser.new_page(viewport={"width": 1500, "height": 1100})
             page.on("pageerror", lambda error: page_errors.append(str(error)))
@@ -134,8 +146,8 @@ def test_quickstart_streams_panels_and_draws_plots(lab: Lab) -> None:
             status.get_by_text("Python 3 (ipykernel) | Idle").wait_for(timeout=60_000)
             page.screenshot(path=str(SHOTS / "lab.png"))
             check_outputs(page)
-            check_panels(page)
-            check_plots(page, expected_dashboard_points(lab.log))
+            check_panels(page, lab.log)
+            check_plots(page, lab.log)
             check_sidebar(page, lab.log)
         finally:
             browser.close()
@@ -149,52 +161,61 @@ def check_outputs(page: object) -> None:
         assert bad not in text, f"{bad!r} on the page"
 
 
-def check_panels(page: object) -> None:
-    """Four panels: every local column streamed text and shows figures; the keyless cloud column says why."""
+def check_panels(page: object, log: Path) -> None:
+    """One panel per %%hybrid cell, one column per call: each local column streamed its recorded answer and
+    shows the record's figures; the keyless cloud column failed, saying which variable to set."""
     panels = page.locator(".workbench-panel")  # type: ignore[attr-defined]
-    assert panels.count() == 4
+    runs = panel_runs(log)
+    assert [len(run) for run in runs] == [2, 1, 3, 2]
+    assert panels.count() == len(runs)
     lengths = page.evaluate("window.__wbLengths")  # type: ignore[attr-defined]
-    columns_seen = []
-    for i in range(panels.count()):
+    for i, run in enumerate(runs):
         panel = panels.nth(i)
         panel.scroll_into_view_if_needed()
         panel.screenshot(path=str(SHOTS / f"panel-{i + 1}.png"))
         columns = panel.locator(".workbench-column")
-        columns_seen.append(columns.count())
+        assert columns.count() == len(run)
+        unmatched = list(run)
         for j in range(columns.count()):
             column = columns.nth(j)
-            header = column.locator(".widget-html").first.inner_text()
-            answer = column.locator(".workbench-answer").inner_text().strip()
-            footer = column.locator(".workbench-footer").inner_text()
-            assert "done" in header or "failed" in header, header
-            for label in ("time to first token", "latency", "tokens/s", "tokens", "cost", "privacy"):
-                assert label in footer, (i, j, footer)
-            if "cloud" in header:
-                assert "failed" in header and "MissingKeyError" in answer and "OPENAI_API_KEY" in answer, answer
+            header = words(column.locator(".widget-html").first.inner_text())
+            answer = words(column.locator(".workbench-answer").inner_text())
+            footer = words(column.locator(".workbench-footer").inner_text())
+            # the record this column shows: its target, and every one of its figures as the record has it
+            record = next((r for r in unmatched if r.target in header
+                           and all(words(f"{label} {value}") in footer for label, value in figure_rows(r))), None)
+            assert record is not None, f"panel {i + 1} column {j + 1} shows no recorded call: {header} | {footer}"
+            unmatched.remove(record)
+            if not record.ok:
+                assert record.locality.value == "cloud" and header.endswith("failed"), header
+                assert record.error_type == "MissingKeyError" and "OPENAI_API_KEY" in answer, answer
                 continue
-            assert "on device" in header and answer, (i, j, header, answer)
+            assert header.endswith("done") and "on device" in header, header
+            assert answer == words(record.response) != "", (i, j, answer, record.response)
             grew = sorted(n for n in lengths[i][j] if n > 0)
             assert len(grew) >= 2, f"panel {i + 1} column {j + 1} never showed partial text: {grew}"
-    assert columns_seen == [2, 1, 3, 2]
 
 
-def check_plots(page: object, expected_points: int) -> None:
-    """The dashboard's two plots drew data, the latency plot every call's points; the static plot drew too."""
+def check_plots(page: object, log: Path) -> None:
+    """The dashboard's two plots draw a marker for every figure of the calls they were fed (every call but
+    the workbench.run one); the static plot from the run log draws every call's."""
+    fed = [r for r in recorded(log) if PLAIN_RUN not in str(r.prompt)]
     dashboard = page.locator(".workbench-plots")  # type: ignore[attr-defined]
     assert dashboard.count() == 1
     plots = dashboard.locator(".js-plotly-plot")
     assert plots.count() == 2
-    latency = plots.nth(0).locator(".scatterlayer .point")
-    page.wait_for_function(  # type: ignore[attr-defined]
-        "n => document.querySelectorAll('.workbench-plots .js-plotly-plot')[0]"
-        ".querySelectorAll('.scatterlayer .point').length === n",
-        arg=expected_points, timeout=30_000,
-    )
-    assert latency.count() == expected_points > 0
-    assert plots.nth(1).locator(".scatterlayer .point").count() > 0
+    for k, expected in enumerate((points(latency_figure(fed)), points(cost_figure(fed)))):
+        assert expected > 0
+        page.wait_for_function(  # type: ignore[attr-defined]
+            "([k, n]) => document.querySelectorAll('.workbench-plots .js-plotly-plot')[k]"
+            ".querySelectorAll('.scatterlayer .point').length === n",
+            arg=[k, expected], timeout=30_000,
+        )
     dashboard.scroll_into_view_if_needed()
     dashboard.screenshot(path=str(SHOTS / "dashboard.png"))
     static = page.locator(".jp-Notebook .js-plotly-plot").last  # type: ignore[attr-defined]
-    assert static.locator(".scatterlayer .point").count() > 0
+    assert static.locator(".scatterlayer .point").count() == points(latency_figure(recorded(log))) > points(
+        latency_figure(fed)
+    )
     static.scroll_into_view_if_needed()
     static.screenshot(path=str(SHOTS / "static-plot.png"))

@@ -96,7 +96,8 @@ def test_dropped_stream_keeps_the_partial_answer_once(faults: workbench.RunResul
 
 def test_refused_connection_is_an_error_on_its_own_record(faults: workbench.RunResult) -> None:
     record = _by_model(faults, "openai/refused")
-    assert record.error_type == "ConnectError"
+    assert record.error_type == "ConnectError" and record.response == "" and record.output_tokens is None
+    assert record.latency_s < 2  # refused at once (one retry after 0.1 s), not waited out to the timeout
 
 
 def test_whole_run_is_bounded_by_the_timeout(faults: workbench.RunResult) -> None:

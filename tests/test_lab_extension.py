@@ -10,7 +10,6 @@ sidebar.png, refreshed by hand).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,15 +17,12 @@ import pytest
 
 import workbench
 from tests.conftest import ARTIFACTS
+from tests.support.browser import FLAGS, chromium
 from tests.support.jupyter import JupyterProcess, running_jupyter
 from workbench.store import Store
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
-         "--disable-dev-shm-usage"]  # fmt: skip
 SHOTS = ARTIFACTS / "lab_extension"
 
 
@@ -38,11 +34,7 @@ def usd(value: float) -> str:
 @pytest.fixture
 def lab(tmp_path: Path, isolated_store: Path) -> Iterator[JupyterProcess]:
     """JupyterLab over an empty folder, reading the test's run log."""
-    if not CHROMIUM.exists():
-        message = "needs Debian's chromium: apt-get install -y chromium chromium-driver"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+    chromium()  # fails before JupyterLab starts when Chromium is missing
     root = tmp_path / "root"
     root.mkdir()
     env = {"WORKBENCH_STORE": str(isolated_store)}
@@ -71,11 +63,12 @@ def test_sidebar_lists_the_calls_and_the_status_bar_shows_the_run_log_totals(
 
     first = workbench.run("Hi", ["local/smollm2"], max_tokens=8)
     second = workbench.run("Say hello to ann@example.com", ["local/smollm2"], max_tokens=8)
+    assert first[0].ok and second[0].ok and second[0].response.strip()  # the detail view must show a real answer
     assert Store(isolated_store).count() == 2
     SHOTS.mkdir(parents=True, exist_ok=True)
     page_errors: list[str] = []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS, headless=True)
+        browser = playwright.chromium.launch(executable_path=str(chromium()), args=FLAGS, headless=True)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 820})
             page.on("pageerror", lambda error: page_errors.append(str(error)))
@@ -119,7 +112,7 @@ def test_sidebar_lists_the_calls_and_the_status_bar_shows_the_run_log_totals(
 
             rows.first.click()
             answer = panel.locator(".jp-HybridRuns-answer")
-            expect(answer).to_have_text(second[0].response.strip() or "", timeout=10_000)
+            expect(answer).to_have_text(second[0].response.strip(), timeout=10_000)
             panel.screenshot(path=str(SHOTS / "sidebar.png"))
             page.locator("#jp-main-statusbar").screenshot(path=str(SHOTS / "statusbar.png"))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -46,3 +47,22 @@ def test_import_workbench_does_not_import_litellm() -> None:
     code = "import sys, workbench; workbench.Request; print('litellm' in sys.modules, 'llama_cpp' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out == ["False", "False"]
+
+
+def test_make_test_without_chromium_stops_with_one_line_naming_the_command(tmp_path: Path) -> None:
+    """Not root and no Chromium: `make test` installs nothing and says what to run (or how to opt out)."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "id").write_text("#!/bin/sh\necho 1000\n")  # a user, not root
+    (bin_dir / "id").chmod(0o755)
+    (bin_dir / "uname").symlink_to(shutil.which("uname") or "/bin/uname")
+    make = shutil.which("make")
+    assert make, "make is not installed: apt-get install -y make"
+    done = subprocess.run([make, "-s", "chromium"], cwd=ROOT, env={"PATH": str(bin_dir)}, capture_output=True,
+                          text=True)
+    assert done.returncode != 0 and done.stdout == ""
+    line, *rest = done.stderr.splitlines()  # then only make's own "*** Error" line
+    assert len(rest) <= 1 and all("Error" in r for r in rest), done.stderr
+    assert "sudo apt-get update && sudo apt-get install -y chromium chromium-driver" in line
+    assert "make test-fast" in line
+    assert "test: chromium " in (ROOT / "Makefile").read_text()  # the check runs before the suite

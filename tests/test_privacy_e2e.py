@@ -135,6 +135,7 @@ def test_planted_key_reaches_no_store_log_or_rendering(
     # The server did echo the key in its error text and in a URL: the leak was there to make.
     assert any(PLANTED_KEY in json.dumps(r["headers"]) for r in server.received)
     shown = "\n".join([record.to_json(), repr(result), result._repr_html_(), result.to_pandas().to_csv(), caplog.text])
+    assert [r.call_id for r in store.records()] == [record.call_id]  # the failed call was stored, without the key
     stored = _everything_stored(tmp_path / "runs.sqlite")
     for piece in fragments(PLANTED_KEY):
         assert piece not in shown
@@ -144,6 +145,9 @@ def test_planted_key_reaches_no_store_log_or_rendering(
 def test_secret_in_a_flagged_prompt_is_not_stored(server: ScriptedServer, tmp_path: Path) -> None:
     store = workbench.Store(tmp_path / "runs.sqlite")
     workbench.run(PROMPT, targets(server)[:1], store=store, timeout=20)
+    # the prompt is stored (flag keeps it as sent), with the secret and nothing else taken out
+    [record] = store.records()
+    assert record.prompt == ({"role": "user", "content": PROMPT.replace(SECRET, "[REDACTED]")},)
     stored = _everything_stored(tmp_path / "runs.sqlite")
     assert not fragments(SECRET) & {stored[i : i + 8] for i in range(len(stored) - 7)}
 
@@ -167,8 +171,8 @@ NOTEBOOK_CELLS = [
 def test_planted_key_reaches_no_notebook_or_its_outputs(
     tmp_path: Path, isolated_store: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    nbformat = pytest.importorskip("nbformat")
-    nbclient = pytest.importorskip("nbclient")
+    import nbclient
+    import nbformat
     monkeypatch.setenv("PLANTED_VALUE", PLANTED_KEY)
     monkeypatch.setenv("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in NOTEBOOK_CELLS])

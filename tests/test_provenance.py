@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
 import subprocess
 import sys
@@ -41,6 +42,15 @@ def test_file_hash_is_cached_by_path_size_and_mtime(tmp_path: Path) -> None:
     assert first == hashlib.sha256(b"first").hexdigest()
     cache = json.loads((tmp_path / "file_hashes.json").read_text())  # beside the run log (WORKBENCH_STORE)
     assert list(cache.values()) == [first]
+    # Same path, size and mtime: the remembered hash is returned, the file is not read again, here or in a
+    # new process (the cache file); other bytes under the same key show which one answered.
+    stat = model.stat()
+    model.write_bytes(b"FIRST")
+    os.utime(model, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert provenance.file_sha256(model) == first
+    code = f"from workbench.provenance import file_sha256; print(file_sha256({str(model)!r}))"
+    fresh = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert fresh == first
     model.write_bytes(b"second!")
     assert provenance.file_sha256(model) == hashlib.sha256(b"second!").hexdigest()
 

@@ -142,4 +142,5 @@ def test_real_local_model_replays_exactly(tmp_path: Path) -> None:
     asked = {"store": store, "max_tokens": 8, "temperature": 0}
     [live] = workbench.run("Name a colour.", ["local/smollm2"], **asked)
     [again] = workbench.run("Name a colour.", ["local/smollm2"], **asked, replay="strict")
-    assert live.ok and again.replayed and again.response == live.response and again.decode_tps == live.decode_tps
+    assert live.ok and live.response.strip() and not live.replayed
+    assert again.replayed and again.response == live.response and again.decode_tps == live.decode_tps

@@ -220,8 +220,20 @@ def test_run_log_outcomes_pair_edge_and_cloud_calls() -> None:
 
 
 def test_public_api_resolves_lazily() -> None:
+    import subprocess
+    import sys
+
     import workbench.routing as routing
 
+    code = (
+        "import sys, workbench.routing as r\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('numpy', 'pandas', 'sklearn', 'scipy')"
+        " or m.startswith('workbench.routing.')))\n"
+        "r.LearnedRouter\n"
+        "print('workbench.routing.learned' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.splitlines()
+    assert out == ["[]", "True"]  # nothing heavy until a name is used; then its module is loaded
     assert sorted(routing.__all__) == sorted(routing._EXPORTS)
     import types
 

@@ -41,8 +41,10 @@ def test_shadow_runs_the_other_side_and_says_what_was_saved(sides: list[object],
     assert routed.decision.side == "cloud"
     assert routed.routed.locality.value == "cloud" and routed.routed.ok
     assert routed.shadow is not None and routed.shadow.target == "local/smollm2" and routed.shadow.ok
-    # Edge calls cost $0 here, so sending this prompt to the cloud cost exactly the cloud call.
-    assert routed.saved_usd == pytest.approx(-routed.routed.cost_usd)
+    # Edge calls cost $0 here, so sending this prompt to the cloud cost exactly the cloud call:
+    # 12 tokens in at $1/M and 6 out at $2/M (the scripted server's usage).
+    assert routed.shadow.cost_usd == 0.0 and routed.routed.cost_usd == pytest.approx(24e-6)
+    assert routed.saved_usd == pytest.approx(-24e-6)
     stored = workbench.Store(isolated_store).records()
     assert {r.provenance["route"]["role"] for r in stored} == {"routed", "shadow"}
     assert "route" in repr(routed) and "saved vs the other side" in routed._repr_html_()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from email.utils import formatdate
 
 import pytest
 
@@ -70,11 +71,16 @@ def test_redaction_removes_keys_and_url_tokens(monkeypatch: pytest.MonkeyPatch) 
     clean = redact_secrets(text, ("custom-secret-99",))
     for secret in ("sk-abcdefghijklmnop1234", "AIzaSecretValue123", "tok-abcdefgh12345", "custom-secret-99"):
         assert secret not in clean
+    # only the secrets go: the words around them stay, so the message still says what happened
+    assert [w for w in clean.split() if "[REDACTED]" not in w] == ["key", "at", "and", "plus"]
+    assert clean.count("[REDACTED]") == 4
 
 
 def test_retry_after_accepts_seconds_and_dates() -> None:
     assert retry_after_seconds({"retry-after": "2"}) == 2.0
-    assert retry_after_seconds({"retry-after": "Wed, 21 Oct 2015 07:28:00 GMT"}) == 0.0
+    assert retry_after_seconds({"retry-after": "Wed, 21 Oct 2015 07:28:00 GMT"}) == 0.0  # in the past: now
+    in_a_minute = formatdate(time.time() + 60, usegmt=True)
+    assert retry_after_seconds({"Retry-After": in_a_minute}) == pytest.approx(60, abs=2)
     assert retry_after_seconds({}) is None
 
 
