@@ -34,6 +34,7 @@ from workbench.request import CallRecord, CallStart, Message, Request, RunResult
 from workbench.sinks import Sink
 from workbench.store import Store, open_store
 from workbench.targets import Target, resolve
+from workbench.validate import check_run
 
 __all__ = ["DEFAULT_TARGETS", "RunOptions", "arun", "run"]
 
@@ -276,12 +277,10 @@ async def arun(
     from workbench.env import load_env_once
 
     load_env_once()
-    request = Request.build(prompt, system=system, temperature=temperature, max_tokens=max_tokens, seed=seed, stop=stop)
     options = RunOptions(**option_values) if options is None else options  # type: ignore[arg-type]
     check_mode(options.replay)
-    resolved = [
-        resolve(t, price=options.prices.get(t)) if isinstance(t, str) else t for t in targets or DEFAULT_TARGETS
-    ]
+    checked = check_run(prompt, DEFAULT_TARGETS if targets is None else targets, options, system=system,
+                        temperature=temperature, max_tokens=max_tokens, seed=seed, stop=stop)  # fmt: skip
     all_sinks: list[Sink] = list(sinks)
     log = store if isinstance(store, Store) else None
     if store is True or (log is None and options.replay != "off"):
@@ -289,7 +288,7 @@ async def arun(
     if store is not False and log is not None:
         all_sinks.insert(0, log)  # recorded before anything renders
     run_id = new_id()
-    calls = [_Call(t, request, run_id, all_sinks, options, log) for t in resolved]
+    calls = [_Call(t, request, run_id, all_sinks, options, log) for t, request in checked.calls]
     await asyncio.gather(*(c.prepare() for c in calls))
     records = await asyncio.gather(*(c.execute() for c in calls))
     return RunResult(run_id, tuple(records))
