@@ -49,7 +49,11 @@ def cli() -> None:
 @cli.command("run")
 @click.argument("prompt", required=False)
 @click.option(
-    "-t", "--target", "targets", multiple=True, help="Target spec; repeat for several (default local/smollm2)."
+    "-t",
+    "--target",
+    "targets",
+    multiple=True,
+    help="Target spec; repeat for several (default local/smollm2); SPEC[temperature=0.9] for its own settings.",
 )
 @click.option("--system", help="System message.")
 @click.option("--max-tokens", type=int, default=256, show_default=True, help="Most tokens per answer (1 or more).")

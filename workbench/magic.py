@@ -112,7 +112,8 @@ class HybridMagics(Magics):
     @magic_arguments()
     @argument("command", nargs="*", help="line form only: targets | dashboard | store [PATH] | replay [MODE]")
     @argument("-t", "--target", action="append", dest="targets", metavar="TARGET",
-              help="a target spec, repeatable (default: %%config Hybrid.default_targets)")
+              help="a target spec, repeatable (default: %%config Hybrid.default_targets); "
+                   "'SPEC[temperature=0.9]' gives one target its own settings")
     @argument("--max-tokens", type=int, metavar="N", help="most tokens per answer")
     @argument("--temperature", type=float, metavar="T", help="sampling temperature, 0 to 2")
     @argument("--seed", type=int, metavar="S", help="sampling seed, where the target supports one")
