@@ -28,8 +28,14 @@ install: $(STAMP)
 
 labextension: install
 
+# The local model answering greedily beside a sampled variant of itself; the cloud column joins
+# when OPENAI_API_KEY is set (in the environment or in .env).
+DEMO_KEY   := $(or $(OPENAI_API_KEY),$(shell grep -qs '^OPENAI_API_KEY=.' .env && echo set))
+DEMO_CLOUD := $(if $(DEMO_KEY),-t openai/gpt-4o-mini)
+
 demo: install
-	$(VENV)/bin/hybrid run -t local/smollm2 -t openai/gpt-4o-mini --temperature 0 --seed 42 --max-tokens 80 "$(PROMPT)"
+	$(VENV)/bin/hybrid run -t local/smollm2 -t 'local/smollm2[temperature=0.9]' $(DEMO_CLOUD) \
+		--temperature 0 --seed 42 --max-tokens 80 "$(PROMPT)"
 
 lab: install
 	$(VENV)/bin/jupyter lab notebooks/

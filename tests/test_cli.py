@@ -38,7 +38,7 @@ def test_misspelled_provider_suggests_the_right_one(tmp_path: Path) -> None:
 
 def test_bad_argument_exits_2(tmp_path: Path) -> None:
     done = hybrid("run", "--max-tokens", "0", "hi", store=tmp_path / "s.sqlite")
-    assert done.returncode == 2 and "max-tokens" in done.stderr
+    assert done.returncode == 2 and "max_tokens=0 must be at least 1" in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
 
 

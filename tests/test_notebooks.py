@@ -75,8 +75,10 @@ def check_quickstart_log(log: Path, took: float) -> None:
     from workbench.store import Store
 
     records = Store(log).records()
-    local = [r for r in records if r.target == "local/smollm2"]
+    local = [r for r in records if r.target.startswith("local/smollm2")]
     cloud = [r for r in records if r.target == "openai/gpt-4o-mini"]
     assert len(local) == 8 and all(r.ok and r.response for r in local)
+    (variant,) = [r for r in local if r.target != "local/smollm2"]  # the first comparison's second column
+    assert variant.target == "local/smollm2[temperature=0.9]" and variant.params["temperature"] == 0.9
     assert [(r.error_type, r.cost_basis) for r in cloud] == [("MissingKeyError", "not sent")]
     assert took < 120, f"the quickstart took {took:.0f} s; keep max_tokens small"

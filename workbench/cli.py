@@ -13,7 +13,10 @@ from workbench.errors import ConfigError, StoreError
 from workbench.request import CallRecord
 from workbench.sinks import BaseSink
 
-__all__ = ["EXIT_INTERRUPTED", "EXIT_NOT_RECORDED", "main"]
+__all__ = ["EXIT_INTERRUPTED", "EXIT_NOT_RECORDED", "EXIT_NO_ANSWER", "main"]
+
+EXIT_NO_ANSWER = 3
+"""``hybrid run``: no target answered (each error is on its record)."""
 
 EXIT_NOT_RECORDED = 4
 """``hybrid run``: the calls were made, but the run log did not take them (they wait in its spool)."""
@@ -57,15 +60,17 @@ def cli() -> None:
 @cli.command("run")
 @click.argument("prompt", required=False)
 @click.option(
-    "-t", "--target", "targets", multiple=True, help="Target spec; repeat for several (default local/smollm2)."
+    "-t",
+    "--target",
+    "targets",
+    multiple=True,
+    help="Target spec; repeat for several (default local/smollm2); SPEC[temperature=0.9] for its own settings.",
 )
 @click.option("--system", help="System message.")
-@click.option("--max-tokens", type=click.IntRange(min=1), default=256, show_default=True)
-@click.option("--temperature", type=click.FloatRange(0, 2))
+@click.option("--max-tokens", type=int, default=256, show_default=True, help="Most tokens per answer (1 or more).")
+@click.option("--temperature", type=float, help="Sampling temperature, 0 to 2.")
 @click.option("--seed", type=int)
-@click.option(
-    "--timeout", type=click.FloatRange(min=0, min_open=True), default=120.0, show_default=True, help="Seconds per call."
-)
+@click.option("--timeout", type=float, default=120.0, show_default=True, help="Seconds per call (more than 0).")
 @click.option("--guard", type=click.Choice(["flag", "redact", "block", "local"]), default="flag", show_default=True)
 @click.option("--store/--no-store", default=True, help="Record the calls in the run log.")
 @click.option("--json", "as_json", is_flag=True, help="Print the records as JSON lines.")
@@ -81,25 +86,23 @@ def run_command(
     store: bool,
     as_json: bool,
 ) -> None:
-    """Send PROMPT (or standard input, or '-') to every target at once; print answers and figures side by side."""
-    from workbench.runner import DEFAULT_TARGETS, run
-    from workbench.targets import resolve
+    """Send PROMPT (or standard input, or '-') to every target at once; print answers and figures side by side.
+
+    A target may carry its own settings: -t 'local/smollm2[temperature=0.9]' (temperature, max_tokens,
+    seed, system). Exit status: 0 when at least one target answered, 3 when none did, 2 for a bad
+    argument or target (nothing is sent). Bytes that are not UTF-8 are sent as U+FFFD, with a warning.
+    """
+    from workbench.runner import run
 
     if prompt is None or prompt == "-":
         if sys.stdin.isatty():
             raise click.UsageError("give a PROMPT argument, or pipe the prompt on standard input.")
-        prompt = sys.stdin.read()
-    if not prompt.strip():
-        raise click.UsageError("the prompt is empty.")
-    try:
-        resolved = [resolve(spec) for spec in targets or DEFAULT_TARGETS]
-    except ConfigError as exc:
-        raise click.UsageError(str(exc)) from None
+        prompt = sys.stdin.buffer.read().decode("utf-8", "surrogateescape")  # checked like argv: see validate.py
     finished = _Finished()
     try:
         result = run(
             prompt,
-            resolved,
+            list(targets) or None,
             system=system,
             max_tokens=max_tokens,
             temperature=temperature,
@@ -131,6 +134,9 @@ def run_command(
             if record.call_id in result.unrecorded:
                 click.echo(f"  not recorded: {record.target} (call {record.call_id})", err=True)
         sys.exit(EXIT_NOT_RECORDED)
+    if not any(record.ok for record in result):
+        click.echo("hybrid: no target answered (exit status 3); each error is on its record above.", err=True)
+        sys.exit(EXIT_NO_ANSWER)
 
 
 @cli.command("runs")

@@ -75,7 +75,7 @@ class Request:
                     f"({', '.join(sorted(_ROLES))}) and a string 'content'."
                 )
         if self.temperature is not None and not 0 <= self.temperature <= 2:
-            raise ConfigError(f"temperature={self.temperature} is out of range; use a value from 0 to 2.")
+            raise ConfigError(f"temperature={self.temperature:g} is out of range; use a value from 0 to 2.")
         if self.max_tokens is not None and self.max_tokens < 1:
             raise ConfigError(f"max_tokens={self.max_tokens} must be at least 1.")
 

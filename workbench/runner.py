@@ -36,6 +36,7 @@ from workbench.request import CallRecord, CallStart, Message, Request, RunResult
 from workbench.sinks import Sink
 from workbench.store import Store, open_store
 from workbench.targets import Target, resolve
+from workbench.validate import check_run
 
 __all__ = ["DEFAULT_TARGETS", "RunOptions", "arun", "run"]
 
@@ -304,16 +305,14 @@ async def arun(
     from workbench.env import load_env_once
 
     load_env_once()
-    request = Request.build(prompt, system=system, temperature=temperature, max_tokens=max_tokens, seed=seed, stop=stop)
     options = RunOptions(**option_values) if options is None else options  # type: ignore[arg-type]
     check_mode(options.replay)
-    resolved = [
-        resolve(t, price=options.prices.get(t)) if isinstance(t, str) else t for t in targets or DEFAULT_TARGETS
-    ]
+    checked = check_run(prompt, DEFAULT_TARGETS if targets is None else targets, options, system=system,
+                        temperature=temperature, max_tokens=max_tokens, seed=seed, stop=stop)  # fmt: skip
     log = store if isinstance(store, Store) else open_store() if store is True else None
     source = _replay_source(options, log)
     run_id = new_id()
-    calls = [_Call(t, request, run_id, list(sinks), options, log, source) for t in resolved]
+    calls = [_Call(t, request, run_id, list(sinks), options, log, source) for t, request in checked.calls]
     await asyncio.gather(*(c.prepare() for c in calls))
     records = await asyncio.gather(*(c.execute() for c in calls))
     failed = [c.not_recorded for c in calls if c.not_recorded is not None]

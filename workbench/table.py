@@ -11,7 +11,11 @@ from workbench.request import CallRecord
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["figure_rows", "frame_from_rows", "records_frame", "records_html", "records_text"]
+__all__ = ["NOT_SENT", "figure_rows", "frame_from_rows", "records_frame", "records_html", "records_text"]
+
+
+NOT_SENT = "not sent"
+"""The cost basis of a call that never left the runner (no key, blocked, not recorded for replay)."""
 
 
 _SHOWN_QUEUE_S = 0.0005
@@ -24,8 +28,6 @@ def _seconds(value: float | None) -> str:
 
 
 def _cost(record: CallRecord) -> str:
-    if record.cost_basis == "not sent":
-        return "not sent"
     if record.cost_usd is None:
         return "unknown"
     return f"${record.cost_usd:.6f}" if record.cost_usd else "$0"
@@ -46,16 +48,17 @@ def _privacy(record: CallRecord) -> str:
 
 
 def figure_rows(record: CallRecord) -> list[tuple[str, str]]:
-    """The labelled figures of one record, formatted for display."""
+    """The labelled figures of one record, formatted for display; ``-`` for each figure of a call never sent."""
+    sent = record.cost_basis != NOT_SENT
     rows = [("where", record.locality.label)]
-    if record.queue_s is not None and record.queue_s >= _SHOWN_QUEUE_S:
+    if sent and record.queue_s is not None and record.queue_s >= _SHOWN_QUEUE_S:
         rows.append(("queued for engine", _seconds(record.queue_s)))
     rows += [
-        ("time to first token", _seconds(record.ttft_s)),
-        ("latency", _seconds(record.latency_s)),
-        ("tokens/s", "-" if record.decode_tps is None else f"{record.decode_tps:.1f}"),
-        ("tokens", _tokens(record)),
-        ("cost", _cost(record)),
+        ("time to first token", _seconds(record.ttft_s) if sent else "-"),
+        ("latency", _seconds(record.latency_s) if sent else "-"),
+        ("tokens/s", "-" if record.decode_tps is None or not sent else f"{record.decode_tps:.1f}"),
+        ("tokens", _tokens(record) if sent else "-"),
+        ("cost", _cost(record) if sent else "-"),
         ("privacy", _privacy(record)),
     ]
     route = record.provenance.get("route") if record.provenance else None

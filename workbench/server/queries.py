@@ -161,7 +161,7 @@ def _row(row: sqlite3.Row) -> dict[str, Any]:
         "locality": row["locality"],
         "started_at": row["started_at"],
         "ttft_s": row["ttft_s"],
-        "latency_s": row["latency_s"],
+        "latency_s": None if row["cost_basis"] == "not sent" else row["latency_s"],  # never sent: no figure
         "input_tokens": row["input_tokens"],
         "output_tokens": row["output_tokens"],
         "tokens_estimated": bool(row["tokens_estimated"]),

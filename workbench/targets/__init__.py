@@ -7,7 +7,11 @@
 ``mlc/MODEL@URL``          an ``mlc_llm serve`` server
 ``PROVIDER/MODEL``         any LiteLLM model: ``openai/gpt-4o-mini``, ``anthropic/...``
 ``PROVIDER/MODEL@URL``     a LiteLLM model at an OpenAI-compatible ``api_base``
+``SPEC[KEY=VALUE, ...]``   any of these with its own settings (:mod:`workbench.targets.settings`)
 =========================  ==========================================================
+
+A spec is checked before anything is sent: a URL must be http(s) with a host, a GGUF file must
+exist; a bad one raises :class:`~workbench.errors.ConfigError` with one line naming the fix.
 """
 
 from __future__ import annotations
@@ -16,22 +20,26 @@ import difflib
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from workbench.errors import UnknownTargetError
+from workbench.errors import ConfigError, UnknownTargetError
 from workbench.pricing import Price
 from workbench.request import Locality
 from workbench.targets.base import Event, Target, locality_of_url
 from workbench.targets.litellm import LiteLLMTarget
 from workbench.targets.llamacpp import LlamaCppTarget, default_threads, smollm2_path
 from workbench.targets.mlc import MLCEngineTarget, MLCServerTarget
+from workbench.targets.settings import TargetSettings, split_settings
 
 __all__ = [
     "Event",
     "KnownTarget",
     "Target",
+    "TargetSettings",
     "known_targets",
     "locality_of_url",
     "resolve",
+    "split_settings",
 ]
 
 LOCAL_MODELS = {"smollm2": smollm2_path}
@@ -66,9 +74,31 @@ def known_targets() -> list[KnownTarget]:
     return known
 
 
-def _split_url(spec: str) -> tuple[str, str | None]:
-    name, sep, url = spec.partition("@")
-    return (name, url) if sep and url else (spec, None)
+def _split_url(spec: str, base: str) -> tuple[str, str | None]:
+    """``(name, URL)`` of ``base`` (the spec without settings), the URL checked before anything is sent."""
+    name, sep, url = base.partition("@")
+    if not sep:
+        return base, None
+    fix = f"write {name or 'PROVIDER/MODEL'}@http://HOST:PORT/v1"
+    if not url.strip():
+        raise ConfigError(f"Target {spec!r} has '@' but no URL after it; {fix}, or drop the '@'.")
+    try:
+        parsed = urlsplit(url)
+        parsed.port  # noqa: B018 -- raises ValueError for a port that is not a number from 0 to 65535
+    except ValueError as exc:
+        raise ConfigError(f"Target {spec!r}: {url!r} is not a valid URL ({exc}); {fix}.") from None
+    if parsed.scheme not in ("http", "https") or not parsed.hostname or any(c.isspace() for c in url):
+        raise ConfigError(f"Target {spec!r}: {url!r} is not an http(s) URL with a host; {fix}.")
+    return name, url
+
+
+def _gguf(spec: str, rest: str) -> Path:
+    path = Path(rest).expanduser()
+    if not path.is_file():
+        raise ConfigError(
+            f"Target {spec!r}: no file at {str(path)!r}; give the path of a .gguf model as llamacpp/PATH.gguf."
+        )
+    return path
 
 
 def _litellm_providers() -> list[str]:
@@ -93,15 +123,21 @@ def resolve(
     if not isinstance(spec, str):
         return spec
     spec = spec.strip()
-    name, url = _split_url(spec)
+    if not spec:
+        raise ConfigError("A target spec is empty; name one, e.g. 'local/smollm2' (run 'hybrid targets' to list them).")
+    base, _ = split_settings(spec)
+    prefix, _, rest = base.partition("/")
+    if prefix == "llamacpp" and rest:  # in process; a file name may hold '@'
+        return LlamaCppTarget(spec, _gguf(spec, rest), n_threads=default_threads())
+    name, url = _split_url(spec, base)
     prefix, _, rest = name.partition("/")
     if prefix == "local":
         if rest not in LOCAL_MODELS:
             close = difflib.get_close_matches(rest, LOCAL_MODELS, n=3)
             raise UnknownTargetError(spec, [f"local/{c}" for c in close] or [f"local/{n}" for n in LOCAL_MODELS])
+        if url is not None:
+            raise ConfigError(f"Target {spec!r}: local/ models run in this process and take no @URL; drop it.")
         return LlamaCppTarget(spec, LOCAL_MODELS[rest](), n_threads=default_threads())
-    if prefix == "llamacpp" and rest:
-        return LlamaCppTarget(spec, Path(rest).expanduser(), n_threads=default_threads())
     if prefix == "mlc" and rest:
         return MLCServerTarget(spec, rest, url, api_key) if url else MLCEngineTarget(spec, rest)
     if not rest:

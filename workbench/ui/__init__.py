@@ -60,20 +60,20 @@ def run_with_panel(
 ) -> RunResult:
     """Run ``prompt`` on ``targets`` with a streaming panel on screen (in a kernel), and the live plots fed.
 
-    Bad requests and unknown targets raise before anything is displayed. With a panel the result
-    is a :class:`PanelRunResult`, so the comparison is not shown twice; without one, the plain
-    :class:`RunResult` (an HTML table and text) is the display.
+    Bad requests and targets raise before anything is displayed (:func:`workbench.validate.check_run`).
+    With a panel the result is a :class:`PanelRunResult`, so the comparison is not shown twice;
+    without one, the plain :class:`RunResult` (an HTML table and text) is the display.
     """
-    from workbench.request import Request
-    from workbench.runner import run
-    from workbench.targets import resolve
+    from workbench.runner import RunOptions, run
+    from workbench.validate import check_run
 
     request_fields = ("system", "temperature", "max_tokens", "seed", "stop")
-    Request.build(prompt, **{k: run_kwargs[k] for k in request_fields if k in run_kwargs})
-    resolved = [resolve(t) for t in targets]
+    options = RunOptions(**{k: v for k, v in run_kwargs.items() if k not in request_fields})
+    asked = {k: run_kwargs[k] for k in request_fields if k in run_kwargs}
+    resolved = [target for target, _ in check_run(prompt, targets, options, warn=False, **asked).calls]
     shown = panel and widget_frontend()
     result = _shown_in_panel(
-        list(targets) if shown else None, update_interval, plots,
+        [t.spec for t in resolved] if shown else None, update_interval, plots,
         lambda sinks: run(prompt, resolved, store=store, sinks=sinks, **run_kwargs),
     )  # fmt: skip
     if not shown:
