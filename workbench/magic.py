@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import shlex
 import string
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -175,6 +176,9 @@ class HybridMagics(Magics):
                 result = run_with_panel(prompt, targets, **common)
         except ConfigError as exc:
             raise UsageError(str(exc)) from None
+        except KeyboardInterrupt:  # the calls in flight were recorded as cancelled, with what they had said
+            print("Interrupted: the calls in flight are recorded as cancelled, answers so far kept.", file=sys.stderr)
+            return None
         if args.output:
             self.ip.user_ns[args.output] = result
         return result

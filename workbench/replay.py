@@ -32,9 +32,19 @@ from typing import Any
 from workbench.errors import ConfigError, ReplayMissing
 from workbench.provenance import canonical
 from workbench.request import CallRecord
-from workbench.store import Store
+from workbench.store import Store, open_store
 
-__all__ = ["MODES", "ReplayMissing", "check_mode", "default_mode", "default_source", "find", "missing", "replayed_copy"]
+__all__ = [
+    "MODES",
+    "ReplayMissing",
+    "check_mode",
+    "default_mode",
+    "default_source",
+    "find",
+    "missing",
+    "replay_source",
+    "replayed_copy",
+]
 
 MODES = ("off", "on", "strict")
 """Replay modes, from never to always answering from the run log."""
@@ -67,6 +77,15 @@ def default_source() -> str | None:
     sees, cell by cell, the run log its author saw.
     """
     return os.environ.get(_SOURCE_ENV) or None
+
+
+def replay_source(mode: str, replay_from: str | None, log: Store | None) -> Store | None:
+    """Where a run looks recordings up: ``replay_from`` (read only), else the log it writes (else the default)."""
+    if mode == "off":
+        return None
+    if replay_from:
+        return Store(replay_from, readonly=True)
+    return log if log is not None else open_store()
 
 
 def _cell_sha(provenance: Any) -> str | None:

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
 
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
@@ -28,11 +26,12 @@ from workbench.errors import (
 )
 from workbench.loop import run_sync
 from workbench.metering import Meter
-from workbench.pricing import Price, price_call
+from workbench.pricing import price_call
 from workbench.privacy import guard, redact_secrets
 from workbench.provenance import call_provenance, canonical, cell_provenance, request_hash
-from workbench.replay import check_mode, default_mode, default_source, find, missing, replayed_copy
+from workbench.replay import check_mode, find, missing, replay_source, replayed_copy
 from workbench.request import CallRecord, CallStart, Message, Request, RunResult, TextDelta, Usage, new_id
+from workbench.run_options import RunOptions
 from workbench.sinks import Sink
 from workbench.store import Store, open_store
 from workbench.targets import Target, resolve
@@ -44,36 +43,6 @@ log = logging.getLogger("workbench")
 
 DEFAULT_TARGETS: tuple[str, ...] = ("local/smollm2",)
 _NOT_SENT = (MissingKeyError, PrivacyBlocked, ReplayMissing)
-
-
-@dataclass(frozen=True)
-class RunOptions:
-    """How a run behaves, beyond the request itself."""
-
-    timeout: float = 120.0
-    """Seconds one call may take, retries included."""
-    retries: int = 2
-    """Extra attempts after a retryable failure before the first token."""
-    backoff: float = 0.5
-    """First retry delay in seconds (doubling), unless the server sent Retry-After."""
-    max_retry_after: float = 30.0
-    """Longest Retry-After the runner honours."""
-    guard: str = "flag"
-    """Privacy action for off-device targets: flag, redact, block or local."""
-    local_target: str = "local/smollm2"
-    """Where the ``local`` guard action sends a call instead."""
-    store_prompts: bool = True
-    """Keep the prompt on each record (turn off for sensitive traffic)."""
-    compute_per_hour: float | None = None
-    """Dollars per hour of your own device, to price local calls; ``None``: no per-call charge."""
-    prices: dict[str, Price] = field(default_factory=dict)
-    """Per-target price overrides, by spec."""
-    routing: Mapping[str, Any] | None = None
-    """Set by live routing (:mod:`workbench.routing.live`): policy, threshold and the decision, kept in provenance."""
-    replay: str = field(default_factory=default_mode)
-    """off, on or strict: answer recorded calls from the run log (:mod:`workbench.replay`); $WORKBENCH_REPLAY."""
-    replay_from: str | None = field(default_factory=default_source)
-    """A run log to answer replayed calls from, read only, instead of the one written to; $WORKBENCH_REPLAY_FROM."""
 
 
 def _wait(options: RunOptions) -> Callable[[RetryCallState], float]:
@@ -310,7 +279,7 @@ async def arun(
     checked = check_run(prompt, DEFAULT_TARGETS if targets is None else targets, options, system=system,
                         temperature=temperature, max_tokens=max_tokens, seed=seed, stop=stop)  # fmt: skip
     log = store if isinstance(store, Store) else open_store() if store is True else None
-    source = _replay_source(options, log)
+    source = replay_source(options.replay, options.replay_from, log)
     run_id = new_id()
     calls = [_Call(t, request, run_id, list(sinks), options, log, source) for t, request in checked.calls]
     await asyncio.gather(*(c.prepare() for c in calls))
@@ -318,15 +287,6 @@ async def arun(
     failed = [c.not_recorded for c in calls if c.not_recorded is not None]
     unrecorded = tuple(dict.fromkeys(i for exc in failed for i in exc.call_ids))
     return RunResult(run_id, tuple(records), unrecorded=unrecorded, store_error=str(failed[-1]) if failed else None)
-
-
-def _replay_source(options: RunOptions, log: Store | None) -> Store | None:
-    """Where replayed calls are looked up: ``replay_from`` (read only), else the run log written to."""
-    if options.replay == "off":
-        return None
-    if options.replay_from:
-        return Store(options.replay_from, readonly=True)
-    return log if log is not None else open_store()  # replay with store=False still reads the default log
 
 
 def run(prompt: str | Sequence[Message], targets: Sequence[str | Target] | None = None, **kwargs: object) -> RunResult:
