@@ -30,8 +30,8 @@ labextension: install
 
 # The local model answering greedily beside a sampled variant of itself; the cloud column joins
 # when OPENAI_API_KEY is set (in the environment or in .env).
-DEMO_KEY   := $(or $(OPENAI_API_KEY),$(shell grep -qs '^OPENAI_API_KEY=.' .env && echo set))
-DEMO_CLOUD := $(if $(DEMO_KEY),-t openai/gpt-4o-mini)
+DEMO_KEY    = $(or $(OPENAI_API_KEY),$(shell grep -qs '^OPENAI_API_KEY=.' .env && echo set))
+DEMO_CLOUD  = $(if $(DEMO_KEY),-t openai/gpt-4o-mini)
 
 demo: install
 	$(VENV)/bin/hybrid run -t local/smollm2 -t 'local/smollm2[temperature=0.9]' $(DEMO_CLOUD) \
