@@ -12,8 +12,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+from IPython.core.interactiveshell import InteractiveShell
 
 from tests.support.scripted_server import ScriptedServer
+from workbench.magic import register
 
 # Never touch a real provider: tests only reach loopback.
 for _name in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY"):
@@ -115,3 +117,16 @@ def llama_server() -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+@pytest.fixture
+def ip() -> Iterator[InteractiveShell]:
+    """IPython's shell with freshly registered magics and settings (no kernel: no widget panel)."""
+    shell = InteractiveShell.instance()
+    shell.config.pop("Hybrid", None)
+    magics = register(shell)
+    yield shell
+    shell.configurables.remove(magics.settings)
+    shell.config.pop("Hybrid", None)  # %config lands in the shell's config, which outlives a test
+    for name in ("r", "word", "doc", "router"):
+        shell.user_ns.pop(name, None)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -10,22 +9,9 @@ import pytest
 from IPython.core.error import UsageError
 from IPython.core.interactiveshell import InteractiveShell
 
-from workbench.magic import Hybrid, HybridMagics, fill_prompt, register
+from workbench.magic import Hybrid, HybridMagics, fill_prompt
 from workbench.request import RunResult
 from workbench.store import Store
-
-
-@pytest.fixture
-def ip() -> Iterator[InteractiveShell]:
-    """IPython's shell with freshly registered magics and settings (no kernel: no widget panel)."""
-    shell = InteractiveShell.instance()
-    shell.config.pop("Hybrid", None)
-    magics = register(shell)
-    yield shell
-    shell.configurables.remove(magics.settings)
-    shell.config.pop("Hybrid", None)  # %config lands in the shell's config, which outlives a test
-    for name in ("r", "word", "doc"):
-        shell.user_ns.pop(name, None)
 
 
 def hybrid(ip: InteractiveShell, line: str, cell: str | None = None) -> object:

@@ -4,6 +4,7 @@ cloud (it stands in for a provider, which cannot be reached from here)."""
 from __future__ import annotations
 
 import pytest
+from IPython.core.interactiveshell import InteractiveShell
 
 import workbench
 from tests.support.scripted_server import ScriptedServer
@@ -63,19 +64,7 @@ def test_routing_needs_one_edge_and_one_cloud_target() -> None:
         route(PROMPT, make_policy("always-edge"), ["local/smollm2", "local/smollm2"])
 
 
-@pytest.fixture()
-def ip():  # type: ignore[no-untyped-def]
-    from IPython.core.interactiveshell import InteractiveShell
-
-    from workbench.magic import register
-
-    shell = InteractiveShell.instance()
-    magics = register(shell)
-    yield shell
-    shell.configurables.remove(magics.settings)
-
-
-def test_route_magic_shows_the_decision_and_shadow(ip) -> None:  # type: ignore[no-untyped-def]
+def test_route_magic_shows_the_decision_and_shadow(ip: InteractiveShell) -> None:
     ip.user_ns["router"] = make_policy("always-edge")  # a Policy object from the notebook
     from workbench.routing.live import RoutedRun
 

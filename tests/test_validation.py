@@ -12,7 +12,6 @@ import logging
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,7 +20,6 @@ from IPython.core.interactiveshell import InteractiveShell
 
 import workbench
 from workbench.errors import ConfigError
-from workbench.magic import register
 from workbench.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,16 +50,6 @@ def errors(done: subprocess.CompletedProcess[bytes]) -> list[str]:
 
 
 RUN = ("run", "--json", "--max-tokens", "2", "--temperature", "0", "--seed", "1")
-
-
-@pytest.fixture
-def ip() -> Iterator[InteractiveShell]:
-    shell = InteractiveShell.instance()
-    shell.config.pop("Hybrid", None)
-    magics = register(shell)
-    yield shell
-    shell.configurables.remove(magics.settings)
-    shell.user_ns.pop("word", None)
 
 
 # --- 12.5: bytes that are not UTF-8 are sent as U+FFFD, with one line on stderr ---------------------------
