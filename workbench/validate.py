@@ -18,16 +18,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from workbench.errors import ConfigError
+from workbench.privacy.guard import GUARD_ACTIONS
 from workbench.request import Message, Request
 
 if TYPE_CHECKING:
     from workbench.pricing import Price
     from workbench.targets import Target
 
-__all__ = ["GUARD_ACTIONS", "CheckedRun", "check_run", "replace_undecodable"]
-
-GUARD_ACTIONS = ("flag", "redact", "block", "local")
-"""What the privacy guard may do with a request bound off the device."""
+__all__ = ["CheckedRun", "check_run", "replace_undecodable"]
 
 # Python carries bytes it could not decode (from argv, stdin, os.fsdecode) as lone surrogates.
 _UNDECODABLE = re.compile("[\ud800-\udfff]")
