@@ -89,9 +89,9 @@ def run_command(
     """Send PROMPT (or standard input, or '-') to every target at once; print answers and figures side by side.
 
     A target may carry its own settings: -t 'local/smollm2[temperature=0.9]' (temperature, max_tokens,
-    seed, system). Exit status: 0 when at least one target answered, 2 for a bad argument, target or
-    run log (nothing is sent), 3 when no target answered, 4 when calls were made but the run log did
-    not take them (see hybrid store recover), 130 on Ctrl-C (calls in flight recorded as cancelled).
+    seed, system). Exit status: 0 when at least one target answered, 3 when none did, 2 for a bad
+    argument, target or run log (nothing is sent), 4 when calls were made but the run log did not
+    take them (see hybrid store recover), 130 on Ctrl-C (calls in flight recorded as cancelled).
     Bytes that are not UTF-8 are sent as U+FFFD, with a warning.
     """
     from workbench.runner import run

@@ -11,7 +11,10 @@ from dataclasses import dataclass
 
 from workbench.request import Locality
 
-__all__ = ["Cost", "Price", "cloud_price", "price_call"]
+__all__ = ["NOT_SENT", "Cost", "Price", "cloud_price", "price_call"]
+
+NOT_SENT = "not sent"
+"""The cost basis of a call that never left the runner (no key, blocked, a strict replay's miss): it has no figures."""
 
 
 @dataclass(frozen=True)

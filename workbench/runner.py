@@ -26,7 +26,7 @@ from workbench.errors import (
 )
 from workbench.loop import run_sync
 from workbench.metering import Meter
-from workbench.pricing import price_call
+from workbench.pricing import NOT_SENT, price_call
 from workbench.privacy import guard, redact_secrets
 from workbench.provenance import call_provenance, canonical, cell_provenance, request_hash
 from workbench.replay import check_mode, find, missing, replay_source, replayed_copy
@@ -194,7 +194,7 @@ class _Call:
         output_tokens = usage.output_tokens if usage else None
         cost_usd: float | None
         if isinstance(error, _NOT_SENT):
-            cost_usd, basis = 0.0, "not sent"
+            cost_usd, basis = 0.0, NOT_SENT
         else:
             cost = price_call(
                 model=self.target.model,

@@ -6,16 +6,13 @@ import html
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from workbench.pricing import NOT_SENT
 from workbench.request import CallRecord
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["NOT_SENT", "figure_rows", "frame_from_rows", "records_frame", "records_html", "records_text"]
-
-
-NOT_SENT = "not sent"
-"""The cost basis of a call that never left the runner (no key, blocked, not recorded for replay)."""
+__all__ = ["figure_rows", "frame_from_rows", "records_frame", "records_html", "records_text"]
 
 
 _SHOWN_QUEUE_S = 0.0005

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from workbench.pricing import NOT_SENT
 from workbench.privacy import redact_secrets
 
 __all__ = [
@@ -161,7 +162,7 @@ def _row(row: sqlite3.Row) -> dict[str, Any]:
         "locality": row["locality"],
         "started_at": row["started_at"],
         "ttft_s": row["ttft_s"],
-        "latency_s": None if row["cost_basis"] == "not sent" else row["latency_s"],  # never sent: no figure
+        "latency_s": None if row["cost_basis"] == NOT_SENT else row["latency_s"],  # never sent: no figure
         "input_tokens": row["input_tokens"],
         "output_tokens": row["output_tokens"],
         "tokens_estimated": bool(row["tokens_estimated"]),
