@@ -107,7 +107,7 @@ def reproduce_bundle(
     )
     try:
         shutil.copy(bundle / manifest["notebook"], workdir / manifest["notebook"])
-        source = Path(shutil.copy(bundle / LOG_SQLITE, workdir / f"recorded-{LOG_SQLITE}"))
+        source = (bundle / LOG_SQLITE).resolve()  # only ever opened read only
         fresh_log = workdir / "runs.sqlite"
         fresh = nbformat.read(workdir / manifest["notebook"], as_version=4)
         for cell in fresh.cells:
