@@ -9,12 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from workbench.request import Locality
+from workbench.request import NOT_SENT, Locality
 
 __all__ = ["NOT_SENT", "Cost", "Price", "cloud_price", "price_call"]
 
-NOT_SENT = "not sent"
-"""The cost basis of a call that never left the runner (no key, blocked, a strict replay's miss): it has no figures."""
 
 
 @dataclass(frozen=True)

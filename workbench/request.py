@@ -15,8 +15,10 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = [
+    "NOT_SENT",
     "CallRecord",
     "CallStart",
+    "Egress",
     "EngineStarted",
     "Locality",
     "Message",
@@ -32,6 +34,10 @@ Message = Mapping[str, str]
 """One chat message: ``{"role": "user" | "system" | "assistant", "content": "..."}``."""
 
 _ROLES = frozenset({"system", "user", "assistant"})
+
+
+NOT_SENT = "not sent"
+"""The cost basis of a call that never left the runner (no key, blocked, a strict replay's miss): it has no figures."""
 
 
 def new_id() -> str:
@@ -50,6 +56,21 @@ class Locality(enum.StrEnum):
     def label(self) -> str:
         """Words for a badge: ``on device``, ``private network``, ``cloud``."""
         return {"device": "on device", "private_network": "private network", "cloud": "cloud"}[self.value]
+
+
+class Egress(enum.StrEnum):
+    """What became of a call's request bytes: the one rule every display of "data off the device" reads."""
+
+    STAYED = "stayed on device"
+    """Sent to an engine on this device."""
+    SENT = "sent"
+    """Sent (wholly or partly) to a private network or the cloud, failed or not."""
+    BLOCKED = "not sent (blocked)"
+    """Stopped by the privacy guard before sending."""
+    NOT_SENT = "not sent"
+    """Never sent for another reason: no key, a strict replay's miss."""
+    REPLAYED = "replayed"
+    """Answered from the run log; nothing was sent this time."""
 
 
 @dataclass(frozen=True)
@@ -158,7 +179,10 @@ class Privacy:
 
     @property
     def left_device(self) -> bool:
-        """Whether flagged data was sent off the device."""
+        """Whether the guard let flagged data go to a destination off the device (if the call was sent at all).
+
+        Whether it was sent is the record's business: read :attr:`CallRecord.flagged_off_device`.
+        """
         return bool(self.entities) and self.destination != Locality.DEVICE.value and self.action == "flag"
 
 
@@ -186,7 +210,8 @@ class CallRecord:
     locality: Locality
     started_at: float
     ttft_s: float | None
-    latency_s: float
+    latency_s: float | None
+    """Seconds from the engine taking the request to the last token; ``None`` for a call never sent."""
     input_tokens: int | None
     output_tokens: int | None
     tokens_estimated: bool
@@ -213,6 +238,30 @@ class CallRecord:
     def ok(self) -> bool:
         """Whether the call finished without an error."""
         return self.error_type is None
+
+    @property
+    def sent(self) -> bool:
+        """Whether this call's request was sent to its target now (not unsent, blocked or replayed)."""
+        return self.cost_basis != NOT_SENT and not self.replayed
+
+    @property
+    def egress(self) -> Egress:
+        """What became of the request's bytes (:class:`Egress`)."""
+        if self.replayed:
+            return Egress.REPLAYED
+        if self.cost_basis == NOT_SENT:
+            return Egress.BLOCKED if self.error_type == "PrivacyBlocked" else Egress.NOT_SENT
+        return Egress.STAYED if self.locality is Locality.DEVICE else Egress.SENT
+
+    @property
+    def flagged_off_device(self) -> bool:
+        """Whether flagged data actually left the device in this call: found, let through, and sent."""
+        return self.egress is Egress.SENT and self.privacy is not None and self.privacy.left_device
+
+    @property
+    def timed(self) -> bool:
+        """Whether the call has timing figures of its own (sent now, or replayed with the recorded ones)."""
+        return self.latency_s is not None and self.cost_basis != NOT_SENT
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict of every field."""

@@ -70,6 +70,8 @@ class _LatencyBuilder:
 
     def add(self, number: int, record: CallRecord) -> list[str]:
         """Add one record as call ``number``; return the names of the series it changed."""
+        if record.latency_s is None or not record.timed:  # never sent: no timing to plot
+            return []
         if record.target not in self._targets:
             self._targets.append(record.target)
         colour = qualitative.Plotly[self._targets.index(record.target) % len(qualitative.Plotly)]
@@ -89,7 +91,7 @@ class _LatencyBuilder:
             style = {"mode": "markers", "marker": {"color": "#888", "size": 9, "symbol": "x"}}
             self._get(_FAILED, style).add(number, record.latency_s, text)
             changed.append(_FAILED)
-        if record.privacy is not None and record.privacy.left_device:
+        if record.flagged_off_device:
             style = {"mode": "markers", "marker": {"color": "rgba(0,0,0,0)", "size": 18,
                                                    "line": {"color": "#d62728", "width": 2}}}
             self._get(_FLAGGED, style).add(number, record.latency_s, text)
