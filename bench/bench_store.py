@@ -23,7 +23,8 @@ sys.path.insert(0, str(ROOT))
 
 from bench.common import figure, timed, write  # noqa: E402
 from tests.test_store import make_record  # noqa: E402
-from workbench.store import INSERT_SQL, MIGRATIONS, Store, _to_row  # noqa: E402
+from workbench.store import MIGRATIONS, Store  # noqa: E402
+from workbench.store_rows import INSERT_SQL, to_row  # noqa: E402
 
 N_APPEND = 300
 N_BIG = 100_000
@@ -47,7 +48,7 @@ def plain_sqlite_appends(path: Path) -> list[float]:
     for _, migration in MIGRATIONS:
         for statement in filter(str.strip, migration.split(";")):
             conn.execute(statement)
-    rows = [_to_row(make_record(call_id=f"p{i}", started_at=float(i))) for i in range(N_APPEND)]
+    rows = [to_row(make_record(call_id=f"p{i}", started_at=float(i))) for i in range(N_APPEND)]
     sql = INSERT_SQL
     out = []
     for row in rows:

@@ -210,7 +210,7 @@ class HybridMagics(Magics):
             return ui.StoreInfo(self._store())
         store = self._store()
         if self._plots is None or self._plots_store != store.path:
-            self._plots = ui.LivePlots(store.records(limit=self.settings.dashboard_limit)[::-1])
+            self._plots = ui.LivePlots(store.records(limit=self.settings.dashboard_limit)[::-1], store=store)
             self._plots_store = store.path
         return self._plots
 

@@ -207,6 +207,7 @@ class _Call:
                 tokens_estimated=usage.estimated if usage else False,
             )
             cost_usd, basis = cost.usd, cost.basis
+        sent = basis != NOT_SENT  # a call never sent has no timings
         secrets = tuple(getattr(self.target, "secrets", ()))
         return CallRecord(
             call_id=self.call_id,
@@ -216,12 +217,12 @@ class _Call:
             model=self.target.model,
             locality=self.target.locality,
             started_at=meter.started_at,
-            ttft_s=meter.ttft_s,
-            latency_s=meter.latency_s,
+            ttft_s=meter.ttft_s if sent else None,
+            latency_s=meter.latency_s if sent else None,
             input_tokens=input_tokens,
             output_tokens=output_tokens,
             tokens_estimated=usage.estimated if usage else False,
-            decode_tps=meter.decode_tps(output_tokens),
+            decode_tps=meter.decode_tps(output_tokens) if sent else None,
             cost_usd=cost_usd,
             cost_basis=basis,
             params=self.request.params,
@@ -233,8 +234,8 @@ class _Call:
             attempts=self.attempts,
             privacy=self.outcome.privacy,
             provenance=canonical(self.provenance),
-            queue_s=meter.queue_s,
-            e2e_s=meter.e2e_s,
+            queue_s=meter.queue_s if sent else None,
+            e2e_s=meter.e2e_s if sent else None,
         )
 
 

@@ -12,13 +12,11 @@ the spool. ``Store(path, readonly=True)`` only reads: it never creates, migrates
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import sqlite3
 import threading
-from collections.abc import Iterable, Sequence
-from dataclasses import fields
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,28 +25,19 @@ from workbench.request import CallRecord, CallStart
 from workbench.sinks import BaseSink
 from workbench.spool import read_spool, remove_spool, write_spool
 from workbench.store_faults import connect, explain, with_lock_retry
+from workbench.store_rows import COLUMNS, INSERT_SQL, decoded, from_row, to_row
 from workbench.store_schema import MIGRATIONS
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["MIGRATIONS", "Store", "default_store_path", "open_store"]
+__all__ = ["COLUMNS", "MIGRATIONS", "Store", "default_store_path", "open_store"]
 
 log = logging.getLogger("workbench")
-
-_JSON_COLUMNS = ("params", "prompt", "engine_metrics", "privacy", "provenance")
-_BOOL_COLUMNS = ("tokens_estimated", "replayed")
-COLUMNS = tuple(f.name for f in fields(CallRecord))
-_STORED = (*COLUMNS, "request_hash")  # request_hash: provenance["request_hash"], indexed for replay look-ups
-
 
 def default_store_path() -> Path:
     """``$WORKBENCH_STORE``, else ``.workbench/runs.sqlite`` under the working directory."""
     return Path(os.environ.get("WORKBENCH_STORE") or Path.cwd() / ".workbench" / "runs.sqlite")
-
-
-INSERT_SQL = f"INSERT OR IGNORE INTO calls ({', '.join(_STORED)}) VALUES ({', '.join('?' for _ in _STORED)})"
-"""The one statement that appends a row made by :func:`_to_row` (a call id already there is left as it is)."""
 
 
 _open: dict[Path, Store] = {}
@@ -64,35 +53,6 @@ def open_store(path: str | os.PathLike[str] | None = None) -> Store:
         return _open[where]
 
 
-def _to_row(record: CallRecord) -> tuple[Any, ...]:
-    data = record.to_dict()
-    for name in _JSON_COLUMNS:
-        if data[name] is not None:
-            data[name] = json.dumps(data[name], sort_keys=True)
-    for name in _BOOL_COLUMNS:
-        data[name] = int(data[name])
-    data["request_hash"] = record.provenance.get("request_hash")
-    return tuple(data[name] for name in _STORED)
-
-
-def _decoded(row: sqlite3.Row) -> dict[str, Any]:
-    """A row as a dict of Python values; a column this version does not know of is left out, one it needs is None."""
-    data = {name: None for name in COLUMNS} | {k: v for k, v in dict(row).items() if k in _STORED}
-    data["provenance"] = data["provenance"] or "{}"  # calls recorded before 003_provenance have none
-    data["params"] = data["params"] or "{}"
-    data["engine_metrics"] = data["engine_metrics"] or "{}"
-    for name in _JSON_COLUMNS:
-        if data[name] is not None:
-            data[name] = json.loads(data[name])
-    for name in _BOOL_COLUMNS:
-        data[name] = bool(data[name])
-    return data
-
-
-def _from_row(row: sqlite3.Row) -> CallRecord:
-    return CallRecord.from_dict(_decoded(row))
-
-
 class Store(BaseSink):
     """A SQLite run log. Use it as a sink: every finished record is appended."""
 
@@ -101,6 +61,7 @@ class Store(BaseSink):
         self.readonly = readonly
         self._lock = threading.Lock()
         self._pending: list[CallRecord] = []
+        self._watchers: list[Callable[[Sequence[CallRecord]], None]] = []
         self._conn = connect(self.path, readonly=readonly)
         self.newer = self._unknown_migrations()
         """Migrations applied by a newer version of the workbench; such a log is only read."""
@@ -186,9 +147,23 @@ class Store(BaseSink):
         if self._pending:
             self._pending = []
             self.recover()
+        for watcher in list(self._watchers):
+            try:
+                watcher(batch)
+            except Exception as exc:  # a display that fails must not fail the call it shows
+                log.warning("run log watcher %r failed: %s", watcher, exc)
+
+    def watch(self, callback: Callable[[Sequence[CallRecord]], None]) -> Callable[[], None]:
+        """Call ``callback(records)`` after each write through this object; return a function that stops it.
+
+        Every call this process records, by any run or API, passes here: the live dashboard uses it so
+        it shows exactly the calls of the log.
+        """
+        self._watchers.append(callback)
+        return lambda: self._watchers.remove(callback) if callback in self._watchers else None
 
     def _write(self, records: Sequence[CallRecord]) -> None:
-        rows = [_to_row(r) for r in records]
+        rows = [to_row(r) for r in records]
 
         def insert() -> None:
             with self._lock, self._transaction():
@@ -229,7 +204,7 @@ class Store(BaseSink):
         self, *, run_id: str | None = None, target: str | None = None, limit: int | None = None
     ) -> list[CallRecord]:
         """Records, newest first, optionally of one run or one target."""
-        return [_from_row(row) for row in self._rows(*self._select(run_id=run_id, target=target, limit=limit))]
+        return [from_row(row) for row in self._rows(*self._select(run_id=run_id, target=target, limit=limit))]
 
     def to_pandas(
         self, *, run_id: str | None = None, target: str | None = None, limit: int | None = None
@@ -238,7 +213,7 @@ class Store(BaseSink):
         from workbench.table import frame_from_rows
 
         rows = self._rows(*self._select(run_id=run_id, target=target, limit=limit))
-        return frame_from_rows([_decoded(row) for row in rows])
+        return frame_from_rows([decoded(row) for row in rows])
 
     def recorded(self, target: str, request_hash: str) -> list[CallRecord]:
         """Calls of ``target`` made live (not replayed) for the request with this fingerprint, oldest first.
@@ -249,7 +224,7 @@ class Store(BaseSink):
             "SELECT * FROM calls WHERE request_hash = ? AND target = ? AND replayed = 0"
             " AND coalesce(error_type, '') != 'ReplayMissing' ORDER BY started_at, rowid"
         )
-        return [_from_row(row) for row in self._rows(sql, (request_hash, target))]
+        return [from_row(row) for row in self._rows(sql, (request_hash, target))]
 
     def count(self) -> int:
         """How many calls are recorded."""

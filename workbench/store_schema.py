@@ -64,5 +64,57 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         ALTER TABLE calls ADD COLUMN e2e_s REAL;
         """,
     ),
+    (
+        "005_unsent_calls_untimed",  # a call never sent has no timings: latency_s may be NULL, and is for them
+        """
+        CREATE TABLE calls_005 (
+            call_id TEXT PRIMARY KEY,
+            run_id TEXT NOT NULL,
+            target TEXT NOT NULL,
+            provider TEXT NOT NULL,
+            model TEXT NOT NULL,
+            locality TEXT NOT NULL,
+            started_at REAL NOT NULL,
+            ttft_s REAL,
+            latency_s REAL,
+            input_tokens INTEGER,
+            output_tokens INTEGER,
+            tokens_estimated INTEGER NOT NULL,
+            decode_tps REAL,
+            cost_usd REAL,
+            cost_basis TEXT NOT NULL,
+            params TEXT NOT NULL,
+            response TEXT NOT NULL,
+            prompt TEXT,
+            engine_metrics TEXT NOT NULL,
+            error_type TEXT,
+            error_message TEXT,
+            attempts INTEGER NOT NULL,
+            privacy TEXT,
+            replayed INTEGER NOT NULL,
+            provenance TEXT,
+            request_hash TEXT,
+            queue_s REAL,
+            e2e_s REAL
+        );
+        INSERT INTO calls_005 (call_id, run_id, target, provider, model, locality, started_at, ttft_s, latency_s,
+            input_tokens, output_tokens, tokens_estimated, decode_tps, cost_usd, cost_basis, params, response, prompt,
+            engine_metrics, error_type, error_message, attempts, privacy, replayed, provenance, request_hash, queue_s,
+            e2e_s)
+        SELECT call_id, run_id, target, provider, model, locality, started_at, ttft_s, latency_s,
+            input_tokens, output_tokens, tokens_estimated, decode_tps, cost_usd, cost_basis, params, response, prompt,
+            engine_metrics, error_type, error_message, attempts, privacy, replayed, provenance, request_hash, queue_s,
+            e2e_s
+        FROM calls ORDER BY rowid;
+        DROP TABLE calls;
+        ALTER TABLE calls_005 RENAME TO calls;
+        UPDATE calls SET ttft_s = NULL, latency_s = NULL, decode_tps = NULL, queue_s = NULL, e2e_s = NULL
+            WHERE cost_basis = 'not sent';
+        CREATE INDEX calls_run ON calls(run_id);
+        CREATE INDEX calls_started ON calls(started_at);
+        CREATE INDEX calls_target_started ON calls(target, started_at);
+        CREATE INDEX calls_request ON calls(request_hash, target, started_at);
+        """,
+    ),
 )
 """(name, SQL) pairs; a log holding a name not listed here was migrated by a newer version."""

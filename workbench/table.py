@@ -6,8 +6,8 @@ import html
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from workbench.pricing import NOT_SENT
 from workbench.request import CallRecord
+from workbench.ui.format import dollars, egress_text, seconds, tokens_per_s
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -20,16 +20,6 @@ _SHOWN_QUEUE_S = 0.0005
 _TIMES = ("queue_s", "ttft_s", "latency_s", "e2e_s")
 
 
-def _seconds(value: float | None) -> str:
-    return "-" if value is None else f"{value * 1000:.0f} ms" if value < 1 else f"{value:.2f} s"
-
-
-def _cost(record: CallRecord) -> str:
-    if record.cost_usd is None:
-        return "unknown"
-    return f"${record.cost_usd:.6f}" if record.cost_usd else "$0"
-
-
 def _tokens(record: CallRecord) -> str:
     if record.input_tokens is None and record.output_tokens is None:
         return "-"
@@ -37,26 +27,19 @@ def _tokens(record: CallRecord) -> str:
     return f"{record.input_tokens if record.input_tokens is not None else '?'} in / {record.output_tokens} out{mark}"
 
 
-def _privacy(record: CallRecord) -> str:
-    if record.privacy is None or not record.privacy.entities:
-        return "none found"
-    found = ", ".join(f"{kind} x{count}" for kind, count in sorted(record.privacy.entities.items()))
-    return f"{found} ({record.privacy.action})"
-
-
 def figure_rows(record: CallRecord) -> list[tuple[str, str]]:
     """The labelled figures of one record, formatted for display; ``-`` for each figure of a call never sent."""
-    sent = record.cost_basis != NOT_SENT
+    sent = record.timed
     rows = [("where", record.locality.label)]
     if sent and record.queue_s is not None and record.queue_s >= _SHOWN_QUEUE_S:
-        rows.append(("queued for engine", _seconds(record.queue_s)))
+        rows.append(("queued for engine", seconds(record.queue_s)))
     rows += [
-        ("time to first token", _seconds(record.ttft_s) if sent else "-"),
-        ("latency", _seconds(record.latency_s) if sent else "-"),
-        ("tokens/s", "-" if record.decode_tps is None or not sent else f"{record.decode_tps:.1f}"),
+        ("time to first token", seconds(record.ttft_s) if sent else "-"),
+        ("latency", seconds(record.latency_s) if sent else "-"),
+        ("tokens/s", tokens_per_s(record.decode_tps) if sent else "-"),
         ("tokens", _tokens(record) if sent else "-"),
-        ("cost", _cost(record) if sent else "-"),
-        ("privacy", _privacy(record)),
+        ("cost", dollars(record.cost_usd) if sent else "-"),
+        ("privacy", egress_text(record)),
     ]
     route = record.provenance.get("route") if record.provenance else None
     if isinstance(route, dict):

@@ -7,6 +7,7 @@ functions, so the browser never formats a number itself.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from functools import cache
 from importlib import resources
@@ -91,8 +92,11 @@ def egress_text(record: CallRecord) -> str:
     """The privacy line of one call, in words.
 
     ``stayed on device``; ``sent to cloud``; ``sent to cloud: card number, email``; ``not sent (blocked)``;
-    with what was found and what the guard did when it redacted or kept the call local.
+    with what was found and what the guard did when it redacted or kept the call local. A replayed
+    call reads as the recorded one did (its ``source`` row says it was replayed).
     """
+    if record.replayed:
+        record = dataclasses.replace(record, replayed=False)
     privacy = record.privacy
     found = entity_words(privacy.entities) if privacy is not None and privacy.entities else ""
     egress = record.egress
@@ -103,6 +107,4 @@ def egress_text(record: CallRecord) -> str:
         return f"{where}: {found}" if found and record.flagged_off_device else where
     if egress is Egress.STAYED:
         return f"stayed on device ({found} found)" if found else "stayed on device"
-    if egress is Egress.REPLAYED:
-        return "replayed from the run log: nothing sent"
     return f"{egress.value} ({found} found)" if found else egress.value

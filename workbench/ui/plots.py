@@ -1,12 +1,15 @@
-"""Records as plotly figures: pure functions for static plots, and a live sink that appends.
+"""Records as plotly figures: pure functions for static plots, and a live view of a run log.
 
 * :func:`latency_figure`: time to first token (open marks) and total latency (filled marks) per
-  call, by target; failed calls as grey crosses; calls that sent flagged data off the device
-  ringed in red.
-* :func:`cost_figure`: cumulative dollars, edge (on device + private network) against cloud.
-  A call whose cost is unknown adds nothing and is counted in the trace name, never as $0.
+  call, by target; failed calls as grey crosses; replayed calls (recorded figures, nothing sent) as
+  violet diamonds; calls that sent flagged data off the device ringed in red. A call never sent has
+  no timings and is not plotted; the failed trace's name counts it.
+* :func:`cost_figure`: cumulative dollars spent, edge (on device + private network) against cloud,
+  from 0. A call whose cost is unknown adds nothing and is counted in the trace name, never as $0;
+  replayed and unsent calls spend nothing.
 
-Both are built by the same incremental builders that :class:`LivePlots` uses, so a static
+One rule for both and for :class:`LivePlots`: calls are numbered in the order they started (the run
+log's order), and every recorded call is shown. They share the incremental builders, so a static
 figure from the run log and the live one show exactly the same points.
 """
 
@@ -19,11 +22,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.colors import qualitative
 
 from workbench.request import CallRecord, Locality
 from workbench.sinks import BaseSink
 from workbench.table import figure_rows
+from workbench.ui.format import locality_colour, style, target_colour
 
 if TYPE_CHECKING:
     from workbench.store import Store
@@ -32,6 +35,7 @@ __all__ = ["LivePlots", "cost_figure", "figures", "from_store", "latency_figure"
 
 _FLAGGED = "flagged data sent off device"
 _FAILED = "failed calls"
+_REPLAYED = "replayed (recorded figures)"
 _EDGE, _CLOUD = "edge (device + private network)", "cloud"
 
 
@@ -56,12 +60,17 @@ def _hover(number: int, record: CallRecord) -> str:
     return f"<b>{record.target}</b> · call {number}<br>{rows}"
 
 
+_FAILED_STYLE: dict[str, Any] = {"mode": "markers", "marker": {"color": style()["state"]["failed"], "size": 9,
+                                                               "symbol": "x"}}
+
+
 class _LatencyBuilder:
     """Records -> latency/TTFT series by target, plus failed and flagged overlays."""
 
     def __init__(self) -> None:
         self.series: dict[str, _Series] = {}
         self._targets: list[str] = []
+        self._unsent = 0
 
     def _get(self, name: str, style: dict[str, Any]) -> _Series:
         if name not in self.series:
@@ -70,31 +79,38 @@ class _LatencyBuilder:
 
     def add(self, number: int, record: CallRecord) -> list[str]:
         """Add one record as call ``number``; return the names of the series it changed."""
-        if record.latency_s is None or not record.timed:  # never sent: no timing to plot
-            return []
+        palette = style()["state"]
+        if record.latency_s is None or not record.timed:  # never sent: no timing to plot, only counted
+            self._unsent += 1
+            failed = self._get(_FAILED, _FAILED_STYLE)
+            failed.style["name"] = f"{_FAILED} (+{self._unsent} not sent, no timings)"
+            return [_FAILED]
         if record.target not in self._targets:
             self._targets.append(record.target)
-        colour = qualitative.Plotly[self._targets.index(record.target) % len(qualitative.Plotly)]
+        colour = target_colour(self._targets.index(record.target))
         group = {"legendgroup": record.target, "mode": "markers"}
         text = _hover(number, record)
         changed: list[str] = []
-        if record.ok:
+        if record.replayed:
+            style_ = {"mode": "markers", "marker": {"color": palette["replayed"], "size": 9, "symbol": "diamond"}}
+            self._get(_REPLAYED, style_).add(number, record.latency_s, text)
+            changed.append(_REPLAYED)
+        elif record.ok:
             name = f"{record.target} · latency"
             self._get(name, {**group, "marker": {"color": colour, "size": 8}}).add(number, record.latency_s, text)
             changed.append(name)
             if record.ttft_s is not None:
                 name = f"{record.target} · first token"
-                style = {**group, "marker": {"color": colour, "size": 8, "symbol": "circle-open"}}
-                self._get(name, style).add(number, record.ttft_s, text)
+                style_ = {**group, "marker": {"color": colour, "size": 8, "symbol": "circle-open"}}
+                self._get(name, style_).add(number, record.ttft_s, text)
                 changed.append(name)
         else:
-            style = {"mode": "markers", "marker": {"color": "#888", "size": 9, "symbol": "x"}}
-            self._get(_FAILED, style).add(number, record.latency_s, text)
+            self._get(_FAILED, _FAILED_STYLE).add(number, record.latency_s, text)
             changed.append(_FAILED)
         if record.flagged_off_device:
-            style = {"mode": "markers", "marker": {"color": "rgba(0,0,0,0)", "size": 18,
-                                                   "line": {"color": "#d62728", "width": 2}}}
-            self._get(_FLAGGED, style).add(number, record.latency_s, text)
+            style_ = {"mode": "markers", "marker": {"color": "rgba(0,0,0,0)", "size": 18,
+                                                    "line": {"color": palette["flagged"], "width": 2}}}
+            self._get(_FLAGGED, style_).add(number, record.latency_s, text)
             changed.append(_FLAGGED)
         return changed
 
@@ -106,12 +122,14 @@ class _CostBuilder:
         self.series: dict[str, _Series] = {}
         self._total = {_EDGE: 0.0, _CLOUD: 0.0}
         self._unknown = {_EDGE: 0, _CLOUD: 0}
-        for name, colour in ((_EDGE, "#1b7f3b"), (_CLOUD, "#1f5fbf")):
+        for name, colour in ((_EDGE, locality_colour(Locality.DEVICE)), (_CLOUD, locality_colour(Locality.CLOUD))):
             self.series[name] = _Series({"name": name, "mode": "lines+markers", "line": {"color": colour},
                                          "line_shape": "hv", "marker": {"size": 5}})
 
     def add(self, number: int, record: CallRecord) -> list[str]:
         """Add one record as call ``number``; return the names of the series it changed."""
+        if not record.sent:  # replayed or never sent: nothing spent now
+            return []
         group = _CLOUD if record.locality is Locality.CLOUD else _EDGE
         series = self.series[group]
         if record.cost_usd is None:
@@ -129,8 +147,13 @@ def _layout(title: str, y_title: str, **extra: Any) -> dict[str, Any]:
             **extra}
 
 
+def in_log_order(records: Iterable[CallRecord]) -> list[CallRecord]:
+    """Records in the order they started (the run log's order): the numbering of every plot."""
+    return sorted(records, key=lambda r: r.started_at)
+
+
 def _build(builder: _LatencyBuilder | _CostBuilder, records: Iterable[CallRecord]) -> None:
-    for number, record in enumerate(records, start=1):
+    for number, record in enumerate(in_log_order(records), start=1):
         builder.add(number, record)
 
 
@@ -140,7 +163,7 @@ def _figure(builder: _LatencyBuilder | _CostBuilder, layout: dict[str, Any], wid
 
 
 _LATENCY_LAYOUT = _layout("Time to first token and latency per call", "seconds", yaxis_type="log")
-_COST_LAYOUT = _layout("Cumulative cost: edge vs cloud", "US dollars")
+_COST_LAYOUT = _layout("Cumulative cost: edge vs cloud", "US dollars", yaxis_rangemode="nonnegative")
 
 
 def latency_figure(records: Sequence[CallRecord], *, widget: bool = False) -> go.Figure:
@@ -193,32 +216,64 @@ def write_html(
 
 
 class LivePlots(BaseSink):
-    """The figures as FigureWidgets that grow as each call finishes; pass it as a sink and display it.
+    """The figures as FigureWidgets that grow as each call finishes; display it.
 
-    A finished record appends to the traces it belongs to (one batched restyle of those traces);
-    nothing else is redrawn.
+    Given a run log, it shows every call recorded through that :class:`~workbench.store.Store`
+    object, by any run or API (:meth:`Store.watch`), so it holds exactly the calls of the static
+    figures. It is also a sink: a record it already has is ignored. A call that started after all
+    the others shown is appended (one batched restyle of the traces it belongs to); one that started
+    earlier renumbers the calls, and the figures are redrawn.
     """
 
-    def __init__(self, records: Iterable[CallRecord] = ()) -> None:
+    def __init__(self, records: Iterable[CallRecord] = (), *, store: Store | None = None) -> None:
         import ipywidgets as widgets
 
-        self._latency, self._cost = _LatencyBuilder(), _CostBuilder()
-        self.count = 0
-        for record in records:
-            self.count += 1
-            self._latency.add(self.count, record)
-            self._cost.add(self.count, record)
-        self.latency = _figure(self._latency, _LATENCY_LAYOUT, widget=True)
-        self.cost = _figure(self._cost, _COST_LAYOUT, widget=True)
-        self._keys = {id(self.latency): list(self._latency.series), id(self.cost): list(self._cost.series)}
+        self._records: list[CallRecord] = []
+        self._seen: set[str] = set()
+        self.latency = go.FigureWidget(layout=_LATENCY_LAYOUT)
+        self.cost = go.FigureWidget(layout=_COST_LAYOUT)
+        self._redraw([r for r in in_log_order(records) if not self._seen_before(r)])
         self.widget = widgets.VBox([self.latency, self.cost])
         self.widget.add_class("workbench-plots")
+        self.unwatch = store.watch(self._recorded) if store is not None else None
+        """Stop following the run log (``None`` when not following one)."""
+
+    @property
+    def count(self) -> int:
+        """How many calls the figures show."""
+        return len(self._records)
+
+    def _seen_before(self, record: CallRecord) -> bool:
+        if record.call_id in self._seen:
+            return True
+        self._seen.add(record.call_id)
+        return False
+
+    def _redraw(self, records: list[CallRecord]) -> None:
+        self._records = records
+        self._latency, self._cost = _LatencyBuilder(), _CostBuilder()
+        _build(self._latency, records)
+        _build(self._cost, records)
+        for fig, builder in ((self.latency, self._latency), (self.cost, self._cost)):
+            with fig.batch_update():
+                fig.data = ()
+                fig.add_traces([series.trace() for series in builder.series.values()])
+        self._keys = {id(self.latency): list(self._latency.series), id(self.cost): list(self._cost.series)}
+
+    def _recorded(self, records: Sequence[CallRecord]) -> None:
+        for record in records:
+            self.on_record(record)
 
     def on_record(self, record: CallRecord) -> None:
-        """Append the finished call to both figures."""
-        self.count += 1
+        """Add the finished call to both figures, in start order."""
+        if self._seen_before(record):
+            return
+        if self._records and record.started_at < self._records[-1].started_at:
+            self._redraw(in_log_order([*self._records, record]))
+            return
+        self._records.append(record)
         for builder, fig in ((self._latency, self.latency), (self._cost, self.cost)):
-            changed = builder.add(self.count, record)
+            changed = builder.add(len(self._records), record)
             keys = self._keys[id(fig)]
             for key in changed:
                 if key not in keys:

@@ -1,0 +1,51 @@
+"""A :class:`~workbench.request.CallRecord` as a row of the run log's ``calls`` table, and back."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import fields
+from typing import Any
+
+from workbench.request import CallRecord
+
+__all__ = ["COLUMNS", "INSERT_SQL", "decoded", "from_row", "to_row"]
+
+_JSON_COLUMNS = ("params", "prompt", "engine_metrics", "privacy", "provenance")
+_BOOL_COLUMNS = ("tokens_estimated", "replayed")
+COLUMNS = tuple(f.name for f in fields(CallRecord))
+_STORED = (*COLUMNS, "request_hash")  # request_hash: provenance["request_hash"], indexed for replay look-ups
+
+INSERT_SQL = f"INSERT OR IGNORE INTO calls ({', '.join(_STORED)}) VALUES ({', '.join('?' for _ in _STORED)})"
+"""The one statement that appends a row made by :func:`to_row` (a call id already there is left as it is)."""
+
+
+def to_row(record: CallRecord) -> tuple[Any, ...]:
+    """The values of ``record`` in the order of :data:`INSERT_SQL`."""
+    data = record.to_dict()
+    for name in _JSON_COLUMNS:
+        if data[name] is not None:
+            data[name] = json.dumps(data[name], sort_keys=True)
+    for name in _BOOL_COLUMNS:
+        data[name] = int(data[name])
+    data["request_hash"] = record.provenance.get("request_hash")
+    return tuple(data[name] for name in _STORED)
+
+
+def decoded(row: sqlite3.Row) -> dict[str, Any]:
+    """A row as a dict of Python values; a column this version does not know of is left out, one it needs is None."""
+    data = {name: None for name in COLUMNS} | {k: v for k, v in dict(row).items() if k in _STORED}
+    data["provenance"] = data["provenance"] or "{}"  # calls recorded before 003_provenance have none
+    data["params"] = data["params"] or "{}"
+    data["engine_metrics"] = data["engine_metrics"] or "{}"
+    for name in _JSON_COLUMNS:
+        if data[name] is not None:
+            data[name] = json.loads(data[name])
+    for name in _BOOL_COLUMNS:
+        data[name] = bool(data[name])
+    return data
+
+
+def from_row(row: sqlite3.Row) -> CallRecord:
+    """The record a ``calls`` row holds."""
+    return CallRecord.from_dict(decoded(row))
