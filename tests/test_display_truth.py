@@ -8,6 +8,9 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
+from IPython.core.interactiveshell import InteractiveShell
+
 import workbench
 from workbench.request import NOT_SENT, CallRecord, Egress, Locality, Privacy
 from workbench.store import Store
@@ -126,3 +129,14 @@ def test_a_log_written_before_005_loses_the_made_up_timings_of_unsent_calls(tmp_
     assert (records["unsent"].ttft_s, records["unsent"].latency_s, records["unsent"].e2e_s) == (None, None, None)
     assert (records["sent"].ttft_s, records["sent"].latency_s, records["sent"].e2e_s) == (0.2, 0.5, 0.5)
     assert len(Store(path).records()) == 2 and Store(path).migrate() == []
+
+
+def test_the_notebook_dashboard_gets_calls_made_from_python_too(
+    ip: InteractiveShell, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WORKBENCH_STORE", str(tmp_path / "log.sqlite"))
+    dashboard = ip.run_line_magic("hybrid", "dashboard")
+    ip.run_cell_magic("hybrid", "-t local/smollm2 --max-tokens 4 --no-panel", "Say hi.")
+    workbench.run("Say hello.", ["local/smollm2[max_tokens=4]"])  # workbench.run(), not the magic
+    assert dashboard.count == 2
+    assert traces(dashboard.latency) == traces(from_store(tmp_path / "log.sqlite")[0])
