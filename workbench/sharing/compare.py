@@ -165,7 +165,8 @@ def compare_outputs(original: Any, reproduced: Any, calls: Sequence[CallRecord] 
     for answer in answers:
         if answer.recorded is not None:
             also = [f"{i + 1}" for i in answer.shown_in if i != answer.cell]
-            shown = f" (also shown in cell {', '.join(also)})" if also else ""
+            also_word = "also " if answer.cell in answer.shown_in else ""
+            shown = f" ({also_word}shown in cell {', '.join(also)})" if also else ""
             what = f"recorded {excerpt(answer.recorded)}, now {excerpt(answer.words)}{shown}"
             differences.append((answer.cell, f"cell {answer.cell + 1}, {answer.target}: the answer differs: {what}"))
     return [message for _, message in sorted(differences, key=lambda d: d[0])]
