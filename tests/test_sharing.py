@@ -1,13 +1,19 @@
 """Bundles end to end: a notebook that called the real local model is exported, then reproduced in a clean
-directory in strict replay (no keys, nothing sent); an edited answer is reported; broken bundles exit 2."""
+directory in strict replay (no keys, nothing sent); an edited answer is reported once, in words; broken bundles
+exit 2."""
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import hashlib
+import html
 import json
 import os
 import shutil
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +24,9 @@ from nbclient import NotebookClient
 
 from workbench.cli import cli
 from workbench.sharing import BundleError, export_bundle, reproduce_bundle, verify_bundle
+from workbench.sharing.bundle import read_log
+from workbench.sharing.compare import compare_outputs
+from workbench.sharing.readable import excerpt
 
 CELLS = [
     "import workbench\n%load_ext workbench",
@@ -115,7 +124,8 @@ def test_reproduce_matches_and_leaves_the_users_log_alone(exported: tuple[Path, 
 
 
 @pytest.mark.slow
-def test_an_edited_answer_is_reported(exported: tuple[Path, Path], tmp_path: Path) -> None:
+def test_an_edited_answer_is_reported_once_in_words(exported: tuple[Path, Path], tmp_path: Path) -> None:
+    """Cell 2 shows the answer as text and HTML, cell 3 prints it: one difference, no markup, no kernel warning."""
     bundle = copy_of(exported[0], tmp_path)
     lines = (bundle / "runlog.jsonl").read_text().splitlines()
     first = json.loads(lines[0])
@@ -128,10 +138,77 @@ def test_an_edited_answer_is_reported(exported: tuple[Path, Path], tmp_path: Pat
     conn.commit()
     conn.close()
     rehash(bundle)
-    result = CliRunner().invoke(cli, ["reproduce", str(bundle), "--timeout", "120"])
-    assert result.exit_code == 1, result.output
-    assert "cell 2" in result.output and "Chartreuse, obviously." in result.output
-    assert original.strip()[:10] in result.output  # the recorded answer is shown beside the new one
+    done = subprocess.run(
+        [sys.executable, "-m", "workbench.cli", "reproduce", str(bundle), "--timeout", "120"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 1, done.stdout + done.stderr
+    expected = (
+        f"  - cell 2, local/smollm2: the answer differs: recorded {excerpt(original.split())}, "
+        "now 'Chartreuse, obviously.' (also shown in cell 3)"
+    )
+    assert done.stdout.splitlines()[1:] == ["1 difference:", expected], done.stdout
+    assert "without encryption" not in done.stderr, done.stderr  # the reproducing kernel's traffic is encrypted
+
+
+def reproduction_showing(notebook: nbformat.NotebookNode, old: str, new: str) -> nbformat.NotebookNode:
+    """The notebook as a reproduction that got ``new`` for the answer ``old`` would show it (text, HTML, print)."""
+    shown = copy.deepcopy(notebook)
+    for cell in shown.cells:
+        for output in cell.get("outputs", []):
+            if "text" in output:
+                output.text = output.text.replace(old, new)
+            for mime, value in output.get("data", {}).items():
+                if isinstance(value, str):
+                    output.data[mime] = value.replace(old, new).replace(html.escape(old), html.escape(new))
+    return shown
+
+
+def test_one_changed_answer_is_one_difference_however_many_outputs_show_it(exported: tuple[Path, Path]) -> None:
+    bundle = exported[0]
+    original = nbformat.read(bundle / "colours.ipynb", as_version=4)
+    first, second = read_log(bundle)
+    reproduced = reproduction_showing(original, first.response.strip(), "Chartreuse, obviously.")
+    changed = [
+        (index, mime)
+        for index, (a, b) in enumerate(zip(original.cells, reproduced.cells, strict=True))
+        for oa, ob in zip(a.get("outputs", []), b.get("outputs", []), strict=True)
+        for mime in set(oa.get("data", {})) | ({"stdout"} if "text" in oa else set())
+        if oa.get("data", {}).get(mime, oa.get("text")) != ob.get("data", {}).get(mime, ob.get("text"))
+    ]
+    assert {(1, "text/html"), (1, "text/plain"), (2, "stdout")} <= set(changed), changed  # three forms, two cells
+    calls = [dataclasses.replace(first, response="Chartreuse, obviously."), second]
+    assert compare_outputs(original, reproduced, calls) == [
+        f"cell 2, local/smollm2: the answer differs: recorded {excerpt(first.response.split())}, "
+        "now 'Chartreuse, obviously.' (also shown in cell 3)"
+    ]
+    assert compare_outputs(original, copy.deepcopy(original), [first, second]) == []
+
+
+def shown(latency: str, style: str = "") -> nbformat.NotebookNode:
+    """A notebook whose one cell shows a latency as plain text and as an HTML table."""
+    cell = nbformat.v4.new_code_cell("show()", execution_count=1)
+    cell.outputs = [
+        nbformat.v4.new_output(
+            "display_data",
+            data={
+                "text/plain": f"latency {latency}",
+                "text/html": f"<table><tr><th>latency</th><td{style}>{latency}</td></tr></table>",
+            },
+        )
+    ]
+    return nbformat.v4.new_notebook(cells=[cell])
+
+
+def test_any_other_change_is_one_difference_per_cell_without_markup() -> None:
+    differences = compare_outputs(shown("401 ms"), shown("999 ms"))
+    assert differences == ["cell 1: the output differs: recorded '401', now '999'"]
+    assert compare_outputs(shown("401 ms"), shown("401 ms", " style='color:red'")) == [
+        "cell 1: the output's markup differs (its words are the same)"
+    ]
+    assert compare_outputs(shown("401 ms"), shown("401 ms")) == []
 
 
 def test_a_tampered_file_fails_clearly(exported: tuple[Path, Path], tmp_path: Path) -> None:

@@ -10,10 +10,11 @@
       environment.yml    conda: the Python version, then pip -r requirements.txt
       requirements.txt   every installed distribution, pinned (pip freeze style)
 
-``hybrid reproduce BUNDLE`` checks every hash, copies the notebook and the log into a fresh
-temporary directory, executes the notebook headlessly there (nbclient) with
-``WORKBENCH_STORE`` set to the copy (never the user's own log) and ``WORKBENCH_REPLAY=strict``
-(every call answered from the log, nothing sent anywhere, no keys or GPU needed), then compares
+``hybrid reproduce BUNDLE`` checks every hash, copies the notebook into a fresh temporary
+directory, executes it headlessly there (nbclient, :func:`notebook_client`) with
+``WORKBENCH_STORE`` set to a fresh log there (never the user's own) and ``WORKBENCH_REPLAY=strict``
+(every call answered from the bundle's log, opened read only: nothing sent anywhere, no keys or
+GPU needed), then compares
 each cell's outputs and each cell's calls with the bundle: exit 0 when all match, 1 when
 anything differs (each difference listed), 2 when the bundle is broken (a tampered hash, a
 missing file, a log whose two copies disagree).
@@ -27,7 +28,9 @@ Calls that were themselves replays bring the recorded calls they replayed
 same recorded calls, in the same order.
 
 What is compared (:mod:`workbench.sharing.compare`): stdout, rich outputs (every MIME type but
-widget views), and errors (name and value); stderr, execution counts and metadata are not.
+widget views), and errors (name and value); stderr, execution counts and metadata are not. Each
+difference is told in words, once per changed answer ("cell 2, local/smollm2: the answer
+differs: recorded '...', now '...'") however many outputs show it, once per cell otherwise.
 Before comparing, per-run identifiers (32-hex ids, uuids, memory addresses) are masked and the
 ``recorded (replayed)`` label rows are removed, since a reproduction is labelled as replayed.
 A table that shows the ``replayed`` column itself (``.to_pandas()``) differs by design.
@@ -36,6 +39,7 @@ A table that shows the ``replayed`` column itself (``.to_pandas()``) differs by 
 from __future__ import annotations
 
 from workbench.sharing.bundle import BundleError, ExportSummary, export_bundle, verify_bundle
+from workbench.sharing.kernel import notebook_client
 from workbench.sharing.reproduce import ReproduceReport, reproduce_bundle
 
 __all__ = [
@@ -43,6 +47,7 @@ __all__ = [
     "ExportSummary",
     "ReproduceReport",
     "export_bundle",
+    "notebook_client",
     "reproduce_bundle",
     "verify_bundle",
 ]

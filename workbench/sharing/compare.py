@@ -2,8 +2,10 @@
 
 Outputs are compared cell by cell after :func:`normalize`: stdout (joined), every rich MIME type
 but widget views, and errors by name and value. stderr, execution counts and metadata are left
-out. Calls are compared cell by cell: each reproduced call must replay the recorded call the
-original run used there (or replayed), in the same order, and its figures must be the recorded ones.
+out. A difference is told in words (:mod:`workbench.sharing.readable`), once per changed answer
+however many outputs show it, and once per cell for any other change. Calls are compared cell by
+cell: each reproduced call must replay the recorded call the original run used there (or
+replayed), in the same order, and its figures must be the recorded ones.
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ from typing import Any
 
 from workbench.request import CallRecord
 from workbench.sharing.bundle import source_hash
+from workbench.sharing.readable import excerpt, readable_words
 
-__all__ = ["compare_calls", "compare_outputs", "normalize", "output_texts"]
+__all__ = ["compare_calls", "compare_outputs", "normalize", "output_items"]
 
 _WIDGET = "application/vnd.jupyter.widget-view+json"
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -64,9 +67,13 @@ def _text(value: Any) -> str:
     return json.dumps(value, sort_keys=True, default=repr)
 
 
-def output_texts(cell: Any) -> list[tuple[str, str]]:
-    """A cell's outputs as ``(kind, normalized text)`` pairs, in order."""
-    shown: list[tuple[str, str]] = []
+def output_items(cell: Any) -> list[tuple[str, dict[str, str]]]:
+    """A cell's outputs in order, as ``(kind, {form: normalized text})``.
+
+    Printed text is one ``stdout`` item; each rich output is one item holding its MIME types (widget
+    views left out); an error is one item.
+    """
+    items: list[tuple[str, dict[str, str]]] = []
     stdout = ""
     for output in cell.get("outputs", []):
         kind = output.get("output_type")
@@ -74,48 +81,119 @@ def output_texts(cell: Any) -> list[tuple[str, str]]:
             if output.get("name") == "stdout":
                 stdout += _text(output.get("text", ""))
         elif kind in ("display_data", "execute_result"):
-            for mime, value in sorted(output.get("data", {}).items()):
-                if mime != _WIDGET:
-                    shown.append((mime, normalize(_text(value))))
+            data = output.get("data", {})
+            items.append(("display", {m: normalize(_text(v)) for m, v in sorted(data.items()) if m != _WIDGET}))
         elif kind == "error":
-            shown.append(("error", normalize(f"{output.get('ename')}: {output.get('evalue')}")))
-    return ([("stdout", normalize(stdout))] if stdout else []) + shown
+            items.append(("error", {"error": normalize(f"{output.get('ename')}: {output.get('evalue')}")}))
+    return ([("stdout", {"stdout": normalize(stdout)})] if stdout else []) + items
 
 
-def _label(index: int, cell: Any) -> str:
-    first = cell.source.strip().splitlines()[0] if cell.source.strip() else ""
-    return f"cell {index + 1} ({first[:60]!r})"
+@dataclasses.dataclass
+class _Answer:
+    """A reproduced call's answer, and where it showed differently from the recorded outputs."""
+
+    cell: int
+    target: str
+    words: list[str]
+    recorded: list[str] | None = None
+    shown_in: list[int] = dataclasses.field(default_factory=list)
 
 
-def _lines(text: str) -> list[str]:
-    return text.replace("<tr>", "\n<tr>").splitlines()  # an HTML table row per line, so the diff names the row
+def _answers(reproduced: Any, calls: Sequence[CallRecord]) -> list[_Answer]:
+    found = []
+    for record in calls:
+        index = _cell_index(reproduced, record)
+        if index is not None and record.ok and record.response.split():
+            found.append(_Answer(index, record.target, record.response.split()))
+    return found
 
 
-def _diff(before: str, after: str) -> str:
-    lines = difflib.unified_diff(_lines(before), _lines(after), "recorded", "reproduced", n=0, lineterm="")
-    body = [line for line in lines if not line.startswith(("---", "+++", "@@"))]
-    return "\n".join(f"      {line[:160]}" for line in body[:8]) + ("\n      ..." if len(body) > 8 else "")
+def _occurrences(words: list[str], answer: list[str]) -> list[tuple[int, int]]:
+    n = len(answer)
+    return [(i, i + n) for i in range(len(words) - n + 1) if words[i : i + n] == answer]
 
 
-def compare_outputs(original: Any, reproduced: Any) -> list[str]:
-    """Every output difference between two executions of the same notebook, one message each."""
-    differences: list[str] = []
+def _old_index(opcodes: Sequence[tuple[str, int, int, int, int]], j: int, end: bool) -> int:
+    """Where position ``j`` of the new words falls in the old words (a changed block maps to its edge)."""
+    for tag, i1, i2, j1, j2 in opcodes:
+        if j1 <= j < j2 or (end and j == j2):
+            return i1 + (j - j1) if tag == "equal" else (i2 if end else i1)
+    return opcodes[-1][2] if opcodes else 0
+
+
+def _preferred(old: dict[str, str], new: dict[str, str]) -> tuple[list[str], list[str]] | None:
+    """The words of the first form whose words differ (HTML before plain text: its table cells stay whole)."""
+    for form in sorted(set(old) | set(new), key=lambda form: (form != "text/html", form != "text/plain", form)):
+        before, after = readable_words(form, old.get(form, "")), readable_words(form, new.get(form, ""))
+        if before != after:
+            return before, after
+    return None
+
+
+def compare_outputs(original: Any, reproduced: Any, calls: Sequence[CallRecord] = ()) -> list[str]:
+    """Every output difference between two executions of the same notebook, in words.
+
+    A changed answer of one of the reproduced ``calls`` is one difference, however many outputs and
+    forms (text, HTML) show it; any other change is one difference per cell.
+    """
     if len(original.cells) != len(reproduced.cells):
         return [f"the notebook has {len(original.cells)} cells, the reproduction {len(reproduced.cells)}"]
+    answers = _answers(reproduced, calls)
+    differences: list[tuple[int, str]] = []
     for index, (before, after) in enumerate(zip(original.cells, reproduced.cells, strict=True)):
         if before.cell_type != "code":
             continue
-        old, new = output_texts(before), output_texts(after)
+        old, new = output_items(before), output_items(after)
         if old == new:
             continue
-        kinds_old, kinds_new = [k for k, _ in old], [k for k, _ in new]
-        if kinds_old != kinds_new:
-            differences.append(f"{_label(index, before)}: outputs {kinds_old} became {kinds_new}")
+        if [k for k, _ in old] != [k for k, _ in new]:
+            differences.append((index, f"cell {index + 1}: the outputs were {_kinds(old)}, now {_kinds(new)}"))
             continue
-        for (kind, text_old), (_, text_new) in zip(old, new, strict=True):
-            if text_old != text_new:
-                differences.append(f"{_label(index, before)}: {kind} differs\n{_diff(text_old, text_new)}")
-    return differences
+        others: list[tuple[list[str], list[str]]] = []
+        markup = False
+        for (_, forms_old), (_, forms_new) in zip(old, new, strict=True):
+            words = _preferred(forms_old, forms_new)
+            if words is not None:
+                others.extend(_explain(index, *words, answers))
+            markup = markup or (words is None and forms_old != forms_new)
+        if others:
+            more = f" (and {len(others) - 1} more change(s))" if len(others) > 1 else ""
+            what = f"recorded {excerpt(others[0][0])}, now {excerpt(others[0][1])}{more}"
+            differences.append((index, f"cell {index + 1}: the output differs: {what}"))
+        elif markup:
+            differences.append((index, f"cell {index + 1}: the output's markup differs (its words are the same)"))
+    for answer in answers:
+        if answer.recorded is not None:
+            also = [f"{i + 1}" for i in answer.shown_in if i != answer.cell]
+            also_word = "also " if answer.cell in answer.shown_in else ""
+            shown = f" ({also_word}shown in cell {', '.join(also)})" if also else ""
+            what = f"recorded {excerpt(answer.recorded)}, now {excerpt(answer.words)}{shown}"
+            differences.append((answer.cell, f"cell {answer.cell + 1}, {answer.target}: the answer differs: {what}"))
+    return [message for _, message in sorted(differences, key=lambda d: d[0])]
+
+
+def _kinds(items: list[tuple[str, dict[str, str]]]) -> str:
+    return ", ".join(kind if kind != "display" else " + ".join(forms) for kind, forms in items) or "nothing"
+
+
+def _explain(index: int, old: list[str], new: list[str], answers: list[_Answer]) -> list[tuple[list[str], list[str]]]:
+    """Credit each changed block of words to the answer it lies in; return the blocks no answer explains."""
+    opcodes = difflib.SequenceMatcher(a=old, b=new, autojunk=False).get_opcodes()
+    spans = [(answer, span) for answer in answers for span in _occurrences(new, answer.words)]
+    unexplained = []
+    for tag, i1, i2, j1, j2 in opcodes:
+        if tag == "equal":
+            continue
+        hit = next(((a, s) for a, s in spans if j1 < s[1] and (j2 > s[0] if j2 > j1 else j1 > s[0])), None)
+        if hit is None:
+            unexplained.append((old[i1:i2], new[j1:j2]))
+            continue
+        answer, (start, end) = hit
+        if answer.recorded is None:
+            answer.recorded = old[_old_index(opcodes, start, False) : _old_index(opcodes, end, True)]
+        if index not in answer.shown_in:
+            answer.shown_in.append(index)
+    return unexplained
 
 
 def _cell_index(notebook: Any, record: CallRecord) -> int | None:
@@ -151,24 +229,21 @@ def compare_calls(
     differences: list[str] = []
     # A strict replay's miss that the author's run met too is the same outcome, not a difference.
     missed: dict[tuple[int | None, str], str] = {
-        (index, r.target): r.call_id
-        for index, rs in expected.items()
-        for r in rs
-        if r.error_type == "ReplayMissing"
+        (index, r.target): r.call_id for index, rs in expected.items() for r in rs if r.error_type == "ReplayMissing"
     }
     for record in reproduced:
         index = _cell_index(reproduced_nb, record)
         if index is not None and record.error_type == "ReplayMissing" and (index, record.target) in missed:
             got.setdefault(index, []).append(dataclasses.replace(record, call_id=missed[index, record.target]))
         elif record.error_type == "ReplayMissing":
-            where = _label(index, reproduced_nb.cells[index]) if index is not None else "a cell"
+            where = f"cell {index + 1}" if index is not None else "a cell"
             differences.append(f"{where}: {record.target} made a call that the bundle never recorded (ReplayMissing)")
         elif index is not None:
             got.setdefault(index, []).append(record)
     for index in sorted(set(expected) | set(got)):
         want = [_source_id(r) for r in sorted(expected.get(index, []), key=lambda r: r.started_at)]
         have = [_source_id(r) for r in got.get(index, [])]
-        label = _label(index, original.cells[index])
+        label = f"cell {index + 1}"
         if len(want) != len(have):
             differences.append(f"{label}: {len(want)} recorded call(s), {len(have)} on reproduction")
         for position, (a, b) in enumerate(zip(want, have, strict=False), 1):

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from workbench.request import CallRecord
 from workbench.sharing.bundle import LOG_SQLITE, read_log, verify_bundle
+from workbench.sharing.kernel import notebook_client
 from workbench.store import Store
 
 __all__ = ["ReproduceReport", "reproduce_bundle"]
@@ -63,7 +64,8 @@ class ReproduceReport:
             if self.other_calls_in_log
             else ""
         )
-        return f"{head}\n{len(self.differences)} difference(s):\n{listed}{note}"
+        count = f"{len(self.differences)} difference{'s' if len(self.differences) > 1 else ''}"
+        return f"{head}\n{count}:\n{listed}{note}"
 
 
 @contextlib.contextmanager
@@ -89,7 +91,6 @@ def reproduce_bundle(
     Raises :class:`~workbench.sharing.BundleError` for a broken bundle; differences are in the report.
     """
     import nbformat
-    from nbclient import NotebookClient
 
     from workbench.sharing.compare import compare_calls, compare_outputs
 
@@ -119,13 +120,7 @@ def reproduce_bundle(
             "WORKBENCH_REPLAY_FROM": str(source),
             "LITELLM_LOCAL_MODEL_COST_MAP": os.environ.get("LITELLM_LOCAL_MODEL_COST_MAP", "True"),
         }
-        client = NotebookClient(
-            fresh,
-            timeout=int(timeout),
-            kernel_name=kernel_name,
-            allow_errors=True,
-            resources={"metadata": {"path": str(workdir)}},
-        )
+        client = notebook_client(fresh, workdir, timeout=timeout, kernel_name=kernel_name)
         with _environment(variables):
             started = time.perf_counter()
             with client.setup_kernel():
@@ -141,7 +136,8 @@ def reproduce_bundle(
             reproduced = store.records()[::-1]  # in the order they were made
             store.close()
         report.calls_replayed = sum(r.replayed for r in reproduced)
-        report.differences = compare_outputs(original, fresh) + compare_calls(original, recorded, fresh, reproduced)
+        report.differences = compare_outputs(original, fresh, reproduced)
+        report.differences += compare_calls(original, recorded, fresh, reproduced)
     finally:
         if not keep:
             shutil.rmtree(workdir, ignore_errors=True)
