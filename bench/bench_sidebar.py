@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import figure, spread, write
 from tests.support.jupyter import running_jupyter
 from workbench.request import CallRecord, Locality, Privacy
-from workbench.server import queries
+from workbench.server import queries, totals
 from workbench.store import Store
 
 CALLS = 10_000
@@ -118,9 +118,9 @@ def main() -> None:
         assert conn is not None
         values = []
         for _ in range(RUNS):
-            queries._tallies.clear()
+            totals._tallies.clear()
             start = time.perf_counter()
-            queries.totals(conn)
+            totals.totals(conn)
             values.append((time.perf_counter() - start) * 1000)
         conn.close()
         figures.append(figure("  totals query alone, whole table (in process)", spread(values)["median"], "ms",

@@ -1,8 +1,10 @@
 """The server extension's REST endpoints, on a real Jupyter server on loopback.
 
 A run log is seeded with records of every locality, known and unknown costs, privacy findings
-with every guard action, errors, and planted secrets; the endpoints' figures are checked against
-figures computed here in plain Python from the same records, and no response may carry a secret.
+with every guard action, errors, calls never sent, blocked and replayed, personal data, and
+planted secrets; the endpoints' figures are checked against figures computed here in plain Python
+from the same records (with the records' own rules: ``flagged_off_device``, ``timed``, ``replayed``)
+and formatted by ``workbench.ui.format``, and no response may carry a secret or unmasked personal data.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import random
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -21,8 +24,10 @@ import pytest
 
 from tests.conftest import ARTIFACTS
 from tests.support.jupyter import JupyterProcess, running_jupyter
-from workbench.request import CallRecord, Locality, Privacy
+from tests.support.records import make_record
+from workbench.request import NOT_SENT, CallRecord, Egress, Locality, Privacy
 from workbench.store import Store
+from workbench.ui.format import dollars, seconds, style
 
 pytestmark = pytest.mark.slow
 
@@ -86,12 +91,38 @@ def _planted() -> CallRecord:
     )
 
 
+CARD = "4242 4242 4242 4242"
+EMAIL = "ann.lee@example.com"
+PII_PROMPT = ({"role": "user", "content": f"Charge card {CARD} and mail {EMAIL} the receipt"},)
+PII = {"payment_card": 1, "email": 1}
+
+
+def _special() -> list[CallRecord]:
+    """Calls that must not count as flagged off the device, a replayed one, and personal data kept on the device."""
+    cloud = {"target": "openai/gpt-4o-mini", "provider": "openai", "model": "gpt-4o-mini", "locality": Locality.CLOUD}
+    flag_cloud = Privacy(entities=PII, destination="cloud", action="flag")
+    unsent = {"ttft_s": None, "latency_s": 0.0, "input_tokens": None, "output_tokens": None, "decode_tps": None,
+              "cost_usd": 0.0, "cost_basis": NOT_SENT, "response": ""}  # fmt: skip
+    return [
+        make_record(call_id="unsent", started_at=1_699_999_000.0, **cloud, **unsent, privacy=flag_cloud,
+                    prompt=PII_PROMPT, error_type="MissingKeyError", error_message="no OPENAI_API_KEY"),
+        make_record(call_id="blocked", started_at=1_699_999_001.0, **cloud, **unsent,
+                    privacy=Privacy(entities=PII, destination="cloud", action="block"), prompt=PII_PROMPT,
+                    error_type="PrivacyBlocked", error_message="blocked"),
+        make_record(call_id="replayed", started_at=1_699_999_002.0, **cloud, privacy=flag_cloud, prompt=PII_PROMPT,
+                    replayed=True, ttft_s=50.0, latency_s=60.0, cost_usd=1.25, cost_basis="litellm"),
+        make_record(call_id="devicepii", started_at=1_699_999_003.0, prompt=PII_PROMPT, response=f"Done: {EMAIL}",
+                    privacy=Privacy(entities=PII, destination="device", action="flag"), ttft_s=0.0123456789012345,
+                    latency_s=1.3841234567891234, engine_metrics={"prefill_tokens_per_s": 1234.567891234567}),
+    ]  # fmt: skip
+
+
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[CallRecord]]:
-    """A run log of N ordinary calls and one planted with secrets."""
+    """A run log of N ordinary calls, the special calls, and one planted with secrets."""
     path = tmp_path_factory.mktemp("log") / "runs.sqlite"
     rng = random.Random(7)
-    records = [_record(i, rng) for i in range(N)] + [_planted()]
+    records = [_record(i, rng) for i in range(N)] + _special() + [_planted()]
     store = Store(path)
     store.append_many(records)
     store.close()
@@ -148,8 +179,8 @@ def test_pages_are_newest_first_disjoint_and_complete(server: JupyterProcess, se
         ({"target": "openai/gpt-4o-mini"}, lambda r: r.target == "openai/gpt-4o-mini"),
         ({"locality": "private_network"}, lambda r: r.locality is Locality.PRIVATE_NETWORK),
         ({"locality": "cloud", "flagged": "true"}, lambda r: r.locality is Locality.CLOUD and _left(r)),
-        ({"flagged": "true"}, lambda r: _left(r)),
-        ({"flagged": "false"}, lambda r: not _left(r)),
+        ({"flagged": "true"}, lambda r: r.flagged_off_device),
+        ({"flagged": "false"}, lambda r: not r.flagged_off_device),
         ({"run": "run007"}, lambda r: r.run_id == "run007"),
     ],
 )
@@ -161,7 +192,7 @@ def test_filters_match_the_records(server: JupyterProcess, seeded, params, keep)
 
 
 def _left(record: CallRecord) -> bool:
-    return record.privacy is not None and record.privacy.left_device
+    return record.flagged_off_device
 
 
 def test_bad_filters_are_refused_with_the_fix(server: JupyterProcess) -> None:
@@ -172,29 +203,217 @@ def test_bad_filters_are_refused_with_the_fix(server: JupyterProcess) -> None:
     assert server.get("hybrid/api/calls/nope").status_code == 404
 
 
-def test_totals_equal_the_figures_computed_from_the_records(server: JupyterProcess, seeded) -> None:
-    _, records = seeded
-    totals = server.get("hybrid/api/totals").json()
-    assert totals["exists"] is True
+def _check_totals(totals: dict, records: list[CallRecord], include_replayed: bool = False) -> None:
+    """``totals`` equal the figures computed here from ``records`` with the records' own rules."""
+    counted = [r for r in records if include_replayed or not r.replayed]
     assert totals["calls"] == len(records)
+    assert totals["replayed"] == sum(r.replayed for r in records)
+    assert totals["counted"] == len(counted) and totals["include_replayed"] is include_replayed
     assert totals["errors"] == sum(not r.ok for r in records)
-    assert totals["flagged_off_device"] == sum(_left(r) for r in records) > 0
+    assert totals["flagged_off_device"] == sum(r.flagged_off_device for r in records)
     for locality in Locality:
-        mine = [r for r in records if r.locality is locality]
+        mine = [r for r in counted if r.locality is locality]
         cost = totals["cost"][locality.value]
         assert cost["calls"] == len(mine)
         assert cost["usd"] == pytest.approx(sum(r.cost_usd for r in mine if r.cost_usd is not None))
         assert cost["unknown"] == sum(r.cost_usd is None for r in mine)
-    edge = [r for r in records if r.locality is not Locality.CLOUD]
-    assert totals["spend"]["edge"]["usd"] == pytest.approx(sum(r.cost_usd or 0 for r in edge))
-    assert totals["spend"]["cloud"]["unknown"] == sum(r.cost_usd is None for r in records) > 0
+    for side, keep in (
+        ("edge", lambda r: r.locality is not Locality.CLOUD),
+        ("cloud", lambda r: r.locality is Locality.CLOUD),
+    ):
+        spend = totals["spend"][side]
+        usd = sum(r.cost_usd or 0 for r in counted if keep(r))
+        unknown = sum(r.cost_usd is None for r in counted if keep(r))
+        assert spend["usd"] == pytest.approx(usd) and spend["unknown"] == unknown
+        assert totals["text"][side] == dollars(spend["usd"]) + (f" (+{unknown} unknown)" if unknown else "")
     by_target = {row["target"]: row for row in totals["ttft"]}
-    for target, _ in TARGETS:
-        values = [r.ttft_s for r in records if r.target == target and r.ttft_s is not None]
+    measured = {r.target for r in counted if r.timed and r.ttft_s is not None}
+    assert set(by_target) == measured
+    for target in measured:
+        values = [r.ttft_s for r in counted if r.target == target and r.timed and r.ttft_s is not None]
         row = by_target[target]
         assert row["measured"] == len(values)
         for q in (50, 90, 99):
             assert row[f"p{q}"] == pytest.approx(np.percentile(values, q))
+            assert row["text"][f"p{q}"] == seconds(row[f"p{q}"])
+
+
+def test_totals_equal_the_figures_computed_from_the_records(server: JupyterProcess, seeded) -> None:
+    _, records = seeded
+    totals = server.get("hybrid/api/totals").json()
+    assert totals["exists"] is True
+    _check_totals(totals, records)
+    assert totals["flagged_off_device"] > 0 and totals["spend"]["cloud"]["unknown"] > 0
+
+
+def test_unsent_blocked_and_replayed_calls_never_count_as_flagged_off_the_device(
+    server: JupyterProcess, seeded
+) -> None:
+    _, records = seeded
+    special = {r.call_id: r for r in records if r.call_id in ("unsent", "blocked", "replayed")}
+    assert {r.egress for r in special.values()} == {Egress.NOT_SENT, Egress.BLOCKED, Egress.REPLAYED}
+    for call_id in ("unsent", "replayed"):  # each would count if only the privacy finding were read
+        record = special[call_id]
+        assert record.privacy is not None and record.privacy.left_device and not record.flagged_off_device
+    rows = {c["call_id"]: c for c in _all_pages(server, 500)}
+    for call_id in special:
+        assert rows[call_id]["flagged_off_device"] is False, call_id
+        assert not rows[call_id]["text"]["egress"].startswith("sent"), rows[call_id]["text"]
+    assert rows["unsent"]["text"]["egress"] == "not sent (card number, email found)"
+    assert rows["blocked"]["text"]["egress"] == "not sent (blocked) (card number, email found)"
+    flagged = {c["call_id"] for c in _all_pages(server, 50, flagged="true")}
+    assert not flagged & set(special) and flagged == {r.call_id for r in records if r.flagged_off_device}
+    assert set(special) <= {c["call_id"] for c in _all_pages(server, 50, flagged="false")}
+    totals = server.get("hybrid/api/totals").json()
+    assert totals["flagged_off_device"] == len(flagged)
+    assert server.get("hybrid/api/totals", flagged="true").json()["calls"] == len(flagged)
+
+
+def test_unsent_calls_show_no_timing_and_stay_out_of_percentiles(server: JupyterProcess, seeded) -> None:
+    _, records = seeded
+    rows = {c["call_id"]: c for c in _all_pages(server, 500)}
+    for call_id in ("unsent", "blocked"):
+        row = rows[call_id]
+        assert row["ttft_s"] is None and row["latency_s"] is None and row["timed"] is False
+        assert [row["text"][k] for k in ("ttft", "latency", "tokens_per_s", "tokens", "cost")] == ["-"] * 5
+    # The unsent calls' recorded latency (0 s) must not reach the percentiles of their target.
+    target = "openai/gpt-4o-mini"
+    mine = [r for r in records if r.target == target and not r.replayed and r.timed and r.ttft_s is not None]
+    row = next(t for t in server.get("hybrid/api/totals").json()["ttft"] if t["target"] == target)
+    assert row["measured"] == len(mine)
+
+
+def test_rows_carry_figures_formatted_like_the_notebook(server: JupyterProcess, seeded) -> None:
+    _, records = seeded
+    by_id = {r.call_id: r for r in records}
+    for row in _all_pages(server, 500):
+        record = by_id[row["call_id"]]
+        if record.timed:
+            assert row["text"]["ttft"] == seconds(record.ttft_s) and row["text"]["latency"] == seconds(record.latency_s)
+            assert row["text"]["cost"] == dollars(record.cost_usd)
+        assert row["egress"] == record.egress.value and row["replayed"] is record.replayed
+    device = next(c for c in _all_pages(server, 500) if c["call_id"] == "devicepii")
+    assert (
+        device["text"]["ttft"] == "12 ms" and device["text"]["latency"] == "1.38 s" and device["text"]["cost"] == "$0"
+    )
+
+
+def test_replayed_calls_are_marked_and_left_out_of_the_statistics_unless_asked(server: JupyterProcess, seeded) -> None:
+    _, records = seeded
+    row = next(c for c in _all_pages(server, 500) if c["call_id"] == "replayed")
+    assert row["replayed"] is True and row["egress"] == "replayed"
+    detail = server.get("hybrid/api/calls/replayed").json()["call"]
+    assert detail["replayed"] is True and ("source", "replayed: the recorded answer and figures, nothing sent") in map(
+        tuple, detail["facts"]
+    )
+    default = server.get("hybrid/api/totals").json()
+    included = server.get("hybrid/api/totals", replayed="include").json()
+    _check_totals(default, records)
+    _check_totals(included, records, include_replayed=True)
+    assert included["spend"]["cloud"]["usd"] == pytest.approx(default["spend"]["cloud"]["usd"] + 1.25)
+    ttft = {t["target"]: t for t in included["ttft"]}["openai/gpt-4o-mini"]
+    assert ttft["p99"] > 10 > {t["target"]: t for t in default["ttft"]}["openai/gpt-4o-mini"]["p99"]
+    assert server.get("hybrid/api/totals", replayed="maybe").status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("params", "keep"),
+    [
+        ({"target": "openai/gpt-4o-mini"}, lambda r: r.target == "openai/gpt-4o-mini"),
+        ({"locality": "private_network"}, lambda r: r.locality is Locality.PRIVATE_NETWORK),
+        ({"locality": "cloud", "flagged": "true"}, lambda r: r.locality is Locality.CLOUD and r.flagged_off_device),
+        ({"run": "run007"}, lambda r: r.run_id == "run007"),
+    ],
+)
+def test_the_summary_follows_the_filters(server: JupyterProcess, seeded, params, keep) -> None:
+    _, records = seeded
+    kept = [r for r in records if keep(r)]
+    _check_totals(server.get("hybrid/api/totals", **params).json(), kept)
+    _check_totals(server.get("hybrid/api/totals", replayed="include", **params).json(), kept, include_replayed=True)
+
+
+def test_the_palette_is_style_json(server: JupyterProcess) -> None:
+    palette = server.get("hybrid/api/totals").json()["palette"]
+    assert palette["locality"] == style()["locality"] and palette["state"] == style()["state"]
+    assert palette["locality"]["cloud"] == "#1f5fbf" and palette["locality"]["private_network"] == "#a15c00"
+
+
+def test_personal_data_is_masked_and_revealed_only_for_a_call_that_stayed_on_the_device(
+    server: JupyterProcess,
+) -> None:
+    digits = CARD.replace(" ", "")
+    page = server.get("hybrid/api/calls", limit="500").text
+    detail = server.get("hybrid/api/calls/devicepii")
+    for body in (page, detail.text, server.get("hybrid/api/calls/unsent").text):
+        assert CARD not in body and digits not in body and EMAIL not in body
+    call = detail.json()["call"]
+    assert call["prompt"][0]["content"] == "Charge card •••• 4242 and mail [email] the receipt"
+    assert call["response"] == "Done: [email]" and call["masked"] is True and call["revealable"] is True
+    row = next(c for c in json.loads(page)["calls"] if c["call_id"] == "devicepii")
+    assert row["preview"] == "Charge card •••• 4242 and mail [email] the receipt"
+    shown = server.get("hybrid/api/calls/devicepii", reveal="true").json()["call"]
+    assert shown["prompt"][0]["content"] == PII_PROMPT[0]["content"] and shown["masked"] is False
+    assert shown["response"] == f"Done: {EMAIL}"
+    for call_id in ("unsent", "replayed"):  # not on the device: never unmasked
+        refused = server.get(f"hybrid/api/calls/{call_id}", reveal="true")
+        assert refused.status_code == 403 and CARD not in refused.text and EMAIL not in refused.text
+        assert server.get(f"hybrid/api/calls/{call_id}").json()["call"]["revealable"] is False
+
+
+def test_the_detail_view_shows_formatted_figures_only(server: JupyterProcess) -> None:
+    facts = dict(map(tuple, server.get("hybrid/api/calls/devicepii").json()["call"]["facts"]))
+    assert facts["time to first token"] == "12 ms" and facts["latency"] == "1.38 s"
+    assert facts["cost"] == "$0 (own device)" and facts["engine prefill_tokens_per_s"] == "1234.6"
+    assert facts["privacy"] == "card number, email found; guard: flag"
+    assert not [v for v in facts.values() if re.search(r"\d\.\d{7,}", v)], facts
+    unsent = dict(map(tuple, server.get("hybrid/api/calls/unsent").json()["call"]["facts"]))
+    assert unsent["latency"] == "-" and unsent["time to first token"] == "-" and unsent["cost"] == "- (not sent)"
+
+
+def test_sql_rules_agree_with_the_record_on_every_egress_case(tmp_path: Path) -> None:
+    """rules.py's SQL and CallRecord's properties give the same answer for every row."""
+    import itertools
+    import sqlite3
+
+    from workbench.server.rules import EGRESS_SQL, FLAGGED_OFF_DEVICE_SQL, SENT_SQL, TIMED_SQL
+
+    privacies = [None, Privacy(), *(Privacy(entities=PII, destination=d, action=a)
+                                   for d in ("device", "cloud", "private_network", "")
+                                   for a in ("flag", "redact", "local", "block"))]  # fmt: skip
+    cases = {
+        "ok": {}, "failed": {"error_type": "TargetError"},
+        "no key": {"error_type": "MissingKeyError", "cost_basis": NOT_SENT},
+        "blocked": {"error_type": "PrivacyBlocked", "cost_basis": NOT_SENT},
+        "replay miss": {"error_type": "ReplayMissing", "cost_basis": NOT_SENT},
+        "replayed": {"replayed": True}, "replayed failure": {"replayed": True, "error_type": "TargetError"},
+    }  # fmt: skip
+    records = []
+    for locality, case, privacy, untimed in itertools.product(Locality, cases, privacies, (False, True)):
+        if untimed and cases[case].get("cost_basis") != NOT_SENT:
+            continue
+        record = make_record(locality=locality, privacy=privacy, **cases[case])
+        records.append(dataclasses.replace(record, latency_s=None) if untimed else record)
+    assert {r.egress for r in records} == set(Egress)
+    assert {r.flagged_off_device for r in records} == {True, False} and {r.timed for r in records} == {True, False}
+    store = Store(tmp_path / "runs.sqlite")
+    # The log keeps latency NOT NULL until the runner's migration lands: store 0, then NULL it in a copy.
+    store.append_many([dataclasses.replace(r, latency_s=r.latency_s or 0.0) for r in records])
+    store.close()
+    conn = sqlite3.connect(":memory:")
+    conn.execute("ATTACH ? AS log", [str(tmp_path / "runs.sqlite")])
+    conn.execute("CREATE TABLE calls AS SELECT * FROM log.calls")
+    conn.executemany(
+        "UPDATE calls SET latency_s = NULL WHERE call_id = ?", [(r.call_id,) for r in records if r.latency_s is None]
+    )
+    got = {
+        row[0]: row[1:]
+        for row in conn.execute(
+            f"SELECT call_id, {EGRESS_SQL}, {SENT_SQL}, {FLAGGED_OFF_DEVICE_SQL}, {TIMED_SQL} FROM calls"
+        )
+    }
+    assert len(got) == len(records)
+    for r in records:
+        assert got[r.call_id] == (r.egress.value, r.sent, r.flagged_off_device, r.timed), (r.locality, r.privacy, r)
 
 
 def test_one_call_in_full(server: JupyterProcess, seeded) -> None:
@@ -206,7 +425,7 @@ def test_one_call_in_full(server: JupyterProcess, seeded) -> None:
     assert call["params"] == dict(record.params)
     assert record.privacy is not None and call["privacy"] == dataclasses.asdict(record.privacy)
     assert call["privacy"]["entities"] == {"email": 1} and call["locality"] == "cloud"
-    assert call["left_device"] is False and call["ok"] is True  # action "local": it did not leave
+    assert call["flagged_off_device"] is False and call["ok"] is True  # action "local": it did not leave
 
 
 def test_no_response_carries_a_secret(server: JupyterProcess, seeded) -> None:

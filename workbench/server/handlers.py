@@ -3,13 +3,17 @@
 - ``GET /hybrid/api/calls``: a page of calls, newest first. Query: ``limit`` (1-500, default 50),
   ``offset``, ``target``, ``locality`` (device, private_network, cloud), ``flagged`` (true: only
   the calls that sent flagged data off the device; false: the others), ``run``, ``store``.
-- ``GET /hybrid/api/calls/<call_id>``: one call in full (prompt, answer, parameters, metrics).
-- ``GET /hybrid/api/totals``: calls, errors, cost by locality and edge/cloud, TTFT percentiles by
-  target, calls that sent flagged data off the device.
+- ``GET /hybrid/api/calls/<call_id>``: one call in full (prompt, answer, figures as text), personal
+  data masked; ``reveal=true`` shows it unmasked, only for a call whose data stayed on the device
+  (any other answers 403).
+- ``GET /hybrid/api/totals``: the calls the same filters keep: counts, errors, cost by locality and
+  edge/cloud, TTFT percentiles by target, calls that sent flagged data off the device, and the
+  palette. Replayed calls are left out of spend and percentiles unless ``replayed=include``.
 
 ``store`` picks another run log (a path relative to the server's root directory, or absolute);
 without it the server's configured log is read (see :class:`workbench.server.HybridWorkbench`).
-Every text is passed through :func:`workbench.privacy.redact_secrets`.
+Every text is passed through :func:`workbench.privacy.redact_secrets`; figures come formatted
+(:mod:`workbench.server.present`), so the browser formats none.
 """
 
 from __future__ import annotations
@@ -26,12 +30,12 @@ from jupyter_server.utils import url_path_join
 from tornado import web
 
 from workbench.privacy import redact_secrets
-from workbench.server import queries
+from workbench.server import queries, totals
 
 __all__ = ["API_ROOT", "CallHandler", "CallsHandler", "TotalsHandler", "handlers"]
 
 API_ROOT = "hybrid/api"
-_LOCALITIES = frozenset(queries.LOCALITIES)
+_LOCALITIES = frozenset(totals.LOCALITIES)
 _BOOLEANS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
 
 
@@ -63,6 +67,25 @@ class _RunLogHandler(APIHandler):
 
         return path, await asyncio.to_thread(work)
 
+    def boolean(self, name: str) -> bool | None:
+        """The query argument ``name`` as true/false; ``None`` when absent; 400 when neither."""
+        text = self.get_query_argument(name, "").lower()
+        if text and text not in _BOOLEANS:
+            raise web.HTTPError(400, f"{name} must be true or false, not {text!r}")
+        return _BOOLEANS[text] if text else None
+
+    def call_filter(self) -> queries.CallFilter:
+        """The calls this request asks for: ``target``, ``locality``, ``flagged``, ``run``."""
+        locality = self.get_query_argument("locality", "") or None
+        if locality is not None and locality not in _LOCALITIES:
+            raise web.HTTPError(400, f"locality must be one of {', '.join(sorted(_LOCALITIES))}, not {locality!r}")
+        return queries.CallFilter(
+            target=self.get_query_argument("target", "") or None,
+            locality=locality,
+            flagged=self.boolean("flagged"),
+            run_id=self.get_query_argument("run", "") or None,
+        )
+
     def reply(self, path: Path, body: dict[str, Any]) -> None:
         """Send ``body`` with the log's path (redacted), as JSON."""
         self.set_header("Cache-Control", "no-store")
@@ -76,23 +99,12 @@ class CallsHandler(_RunLogHandler):
     @authorized
     async def get(self) -> None:
         """``GET /hybrid/api/calls``."""
-        locality = self.get_query_argument("locality", "") or None
-        if locality is not None and locality not in _LOCALITIES:
-            raise web.HTTPError(400, f"locality must be one of {', '.join(sorted(_LOCALITIES))}, not {locality!r}")
-        flagged_text = self.get_query_argument("flagged", "").lower()
-        if flagged_text and flagged_text not in _BOOLEANS:
-            raise web.HTTPError(400, f"flagged must be true or false, not {flagged_text!r}")
         try:
             limit = int(self.get_query_argument("limit", "50"))
             offset = int(self.get_query_argument("offset", "0"))
         except ValueError as exc:
             raise web.HTTPError(400, "limit and offset must be whole numbers") from exc
-        where = queries.CallFilter(
-            target=self.get_query_argument("target", "") or None,
-            locality=locality,
-            flagged=_BOOLEANS[flagged_text] if flagged_text else None,
-            run_id=self.get_query_argument("run", "") or None,
-        )
+        where = self.call_filter()
 
         def page(conn: Any) -> dict[str, Any]:
             if conn is None:
@@ -109,10 +121,15 @@ class CallHandler(_RunLogHandler):
     @web.authenticated
     @authorized
     async def get(self, call_id: str) -> None:
-        """``GET /hybrid/api/calls/<call_id>``."""
-        path, call = await self.query(lambda conn: queries.call_detail(conn, call_id) if conn is not None else None)
+        """``GET /hybrid/api/calls/<call_id>``; ``reveal=true`` unmasks a call whose data stayed on the device."""
+        reveal = bool(self.boolean("reveal"))
+        path, call = await self.query(
+            lambda conn: queries.call_detail(conn, call_id, reveal=reveal) if conn is not None else None
+        )
         if call is None:
             raise web.HTTPError(404, "No call with that id in the run log")
+        if reveal and not call["revealable"]:
+            raise web.HTTPError(403, "Only a call whose data stayed on the device can be shown unmasked")
         self.reply(path, {"call": call})
 
 
@@ -122,8 +139,12 @@ class TotalsHandler(_RunLogHandler):
     @web.authenticated
     @authorized
     async def get(self) -> None:
-        """``GET /hybrid/api/totals``."""
-        path, body = await self.query(queries.totals)
+        """``GET /hybrid/api/totals``: for the calls the filters keep; ``replayed=include`` counts replayed calls in."""
+        replayed = self.get_query_argument("replayed", "")
+        if replayed not in ("", "include", "exclude"):
+            raise web.HTTPError(400, f"replayed must be include or exclude, not {replayed!r}")
+        where = self.call_filter()
+        path, body = await self.query(totals.totals, where, include_replayed=replayed == "include")
         self.reply(path, body)
 
 

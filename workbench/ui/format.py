@@ -23,6 +23,7 @@ __all__ = [
     "seconds",
     "style",
     "target_colour",
+    "token_counts",
     "tokens_per_s",
 ]
 
@@ -70,6 +71,15 @@ def dollars(value: float | None) -> str:
 def tokens_per_s(value: float | None) -> str:
     """``41.3``; ``-`` when there is no figure."""
     return "-" if value is None else f"{value:.{style()['tokens_per_s']['decimals']}f}"
+
+
+def token_counts(input_tokens: int | None, output_tokens: int | None, estimated: bool = False) -> str:
+    """``12 in / 30 out``, ``(est.)`` when estimated; ``-`` when neither count is known."""
+    if input_tokens is None and output_tokens is None:
+        return "-"
+    mark = " (est.)" if estimated else ""
+    shown = [("?" if n is None else str(n)) for n in (input_tokens, output_tokens)]
+    return f"{shown[0]} in / {shown[1]} out{mark}"
 
 
 _ENTITY_WORDS = {

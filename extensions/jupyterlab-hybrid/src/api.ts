@@ -1,8 +1,20 @@
-// The server's read-only run-log endpoints (workbench/server/handlers.py). Figures come computed.
+// The server's read-only run-log endpoints (workbench/server/handlers.py). Figures come formatted:
+// the server writes every figure with workbench/ui/format.py, and sends the palette of
+// workbench/ui/style.json, so this front end formats no number and holds no colour of its own.
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
 export type Locality = 'device' | 'private_network' | 'cloud';
+
+/** A call's figures as text, written by the server ('-' for a figure a call does not have). */
+export interface IFigures {
+  ttft: string;
+  latency: string;
+  tokens_per_s: string;
+  tokens: string;
+  cost: string;
+  egress: string;
+}
 
 export interface ICallRow {
   call_id: string;
@@ -10,22 +22,32 @@ export interface ICallRow {
   target: string;
   model: string;
   locality: Locality;
+  locality_label: string;
   started_at: number;
-  ttft_s: number | null;
-  latency_s: number;
-  input_tokens: number | null;
-  output_tokens: number | null;
-  tokens_estimated: boolean;
-  decode_tps: number | null;
-  cost_usd: number | null;
-  cost_basis: string;
+  egress: string;
+  sent: boolean;
+  replayed: boolean;
+  timed: boolean;
   ok: boolean;
   error_type: string | null;
-  replayed: boolean;
+  ttft_s: number | null;
+  latency_s: number | null;
+  cost_usd: number | null;
   entities: Record<string, number>;
   privacy_action: string | null;
-  left_device: boolean;
+  flagged_off_device: boolean;
+  text: IFigures;
   preview: string;
+}
+
+export interface ICallDetail extends ICallRow {
+  prompt: { role: string; content: string }[];
+  prompt_stored: boolean;
+  response: string;
+  error_message: string | null;
+  facts: [string, string][];
+  revealable: boolean;
+  masked: boolean;
 }
 
 export interface IPage {
@@ -37,23 +59,26 @@ export interface IPage {
   calls: ICallRow[];
 }
 
-export interface ISpend {
-  usd: number;
-  unknown: number;
-  calls: number;
+export interface IPalette {
+  locality: Record<string, string>;
+  state: Record<string, string>;
 }
 
 export interface ITotals {
   store: string;
   exists: boolean;
   calls: number;
+  replayed: number;
+  unsent: number;
+  counted: number;
+  include_replayed: boolean;
   errors: number;
   flagged_off_device: number;
   latest: number | null;
-  cost: Record<Locality, ISpend>;
-  spend: { edge: ISpend; cloud: ISpend };
+  text: { edge: string; cloud: string };
   targets: { target: string; locality: Locality; calls: number }[];
-  ttft: { target: string; measured: number; p50: number; p90: number; p99: number }[];
+  ttft: { target: string; measured: number; text: { p50: string; p90: string; p99: string } }[];
+  palette: IPalette;
 }
 
 export interface IFilter {
@@ -76,21 +101,19 @@ export async function getJSON<T>(path: string, query: Record<string, string> = {
   return body as T;
 }
 
-/** Dollars as text: unknown costs are shown as unknown, never as free. */
-export function usd(value: number | null): string {
-  if (value === null) {
-    return 'unknown';
+/** The server's palette as CSS variables on the page (--jp-hybrid-device, --jp-hybrid-flagged, ...). */
+export function applyPalette(palette: IPalette): void {
+  const style = document.body.style;
+  for (const group of [palette.locality, palette.state]) {
+    for (const [name, colour] of Object.entries(group)) {
+      style.setProperty(`--jp-hybrid-${name}`, colour);
+    }
   }
-  return value < 0.01 && value > 0 ? `$${value.toFixed(5)}` : `$${value.toFixed(4)}`;
 }
 
-/** A spend total, with a note when some calls' cost is unknown. */
-export function spendText(spend: ISpend): string {
-  return usd(spend.usd) + (spend.unknown ? ` (+${spend.unknown} unknown)` : '');
-}
-
-export const LOCALITY_LABEL: Record<Locality, string> = {
-  device: 'on device',
-  private_network: 'private network',
-  cloud: 'cloud'
-};
+/** The locality filter's choices (the server's Locality values and labels). */
+export const LOCALITY_CHOICES: [Locality, string][] = [
+  ['device', 'on device'],
+  ['private_network', 'private network'],
+  ['cloud', 'cloud']
+];

@@ -1,7 +1,7 @@
 // Status bar item: calls, spend split edge/cloud, calls that sent flagged data off the device.
 import { Widget } from '@lumino/widgets';
 
-import { ITotals, spendText } from './api';
+import { applyPalette, ITotals } from './api';
 
 export class HybridStatus extends Widget {
   constructor(onClick: () => void) {
@@ -12,13 +12,14 @@ export class HybridStatus extends Widget {
     this.node.addEventListener('click', onClick);
   }
 
-  /** Render the server's totals; the figures are not recomputed here. */
+  /** Render the server's totals; the figures come formatted and are not recomputed here. */
   showTotals(totals: ITotals | null, error?: string): void {
     this.node.replaceChildren();
     if (error || !totals) {
       this.node.textContent = `Hybrid: ${error ?? 'no run log'}`;
       return;
     }
+    applyPalette(totals.palette);
     const part = (name: string, text: string, className = '') => {
       const span = document.createElement('span');
       span.className = `jp-HybridStatus-${name} ${className}`.trim();
@@ -26,8 +27,8 @@ export class HybridStatus extends Widget {
       this.node.appendChild(span);
     };
     part('calls', `Hybrid: ${totals.calls} calls`);
-    part('edge', ` · edge ${spendText(totals.spend.edge)}`);
-    part('cloud', ` · cloud ${spendText(totals.spend.cloud)}`);
+    part('edge', ` · edge ${totals.text.edge}`);
+    part('cloud', ` · cloud ${totals.text.cloud}`);
     part(
       'flagged',
       ` · ⚑ ${totals.flagged_off_device} flagged off device`,
