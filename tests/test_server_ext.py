@@ -258,7 +258,10 @@ def test_unsent_blocked_and_replayed_calls_never_count_as_flagged_off_the_device
     rows = {c["call_id"]: c for c in _all_pages(server, 500)}
     for call_id in special:
         assert rows[call_id]["flagged_off_device"] is False, call_id
+    for call_id in ("unsent", "blocked"):
         assert not rows[call_id]["text"]["egress"].startswith("sent"), rows[call_id]["text"]
+    # A replayed call reads as the recorded one did, beside its "replayed" mark; it counts nowhere as sent now.
+    assert rows["replayed"]["replayed"] is True
     assert rows["unsent"]["text"]["egress"] == "not sent (card number, email found)"
     assert rows["blocked"]["text"]["egress"] == "not sent (blocked) (card number, email found)"
     flagged = {c["call_id"] for c in _all_pages(server, 50, flagged="true")}
@@ -396,15 +399,9 @@ def test_sql_rules_agree_with_the_record_on_every_egress_case(tmp_path: Path) ->
     assert {r.egress for r in records} == set(Egress)
     assert {r.flagged_off_device for r in records} == {True, False} and {r.timed for r in records} == {True, False}
     store = Store(tmp_path / "runs.sqlite")
-    # The log keeps latency NOT NULL until the runner's migration lands: store 0, then NULL it in a copy.
-    store.append_many([dataclasses.replace(r, latency_s=r.latency_s or 0.0) for r in records])
+    store.append_many(records)
     store.close()
-    conn = sqlite3.connect(":memory:")
-    conn.execute("ATTACH ? AS log", [str(tmp_path / "runs.sqlite")])
-    conn.execute("CREATE TABLE calls AS SELECT * FROM log.calls")
-    conn.executemany(
-        "UPDATE calls SET latency_s = NULL WHERE call_id = ?", [(r.call_id,) for r in records if r.latency_s is None]
-    )
+    conn = sqlite3.connect(tmp_path / "runs.sqlite")
     got = {
         row[0]: row[1:]
         for row in conn.execute(

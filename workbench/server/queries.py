@@ -18,7 +18,7 @@ from urllib.parse import quote
 from workbench.request import CallRecord
 from workbench.server import present
 from workbench.server.rules import FLAGGED_OFF_DEVICE_SQL
-from workbench.store import _from_row as record_from_row
+from workbench.store_rows import from_row as record_from_row
 
 __all__ = ["MAX_PAGE", "CallFilter", "call_detail", "call_record", "list_calls", "open_readonly"]
 
