@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from workbench.request import CallRecord
-from workbench.ui.format import dollars, egress_text, seconds, tokens_per_s
+from workbench.ui.format import dollars, egress_text, seconds, token_counts, tokens_per_s
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -20,13 +20,6 @@ _SHOWN_QUEUE_S = 0.0005
 _TIMES = ("queue_s", "ttft_s", "latency_s", "e2e_s")
 
 
-def _tokens(record: CallRecord) -> str:
-    if record.input_tokens is None and record.output_tokens is None:
-        return "-"
-    mark = " (est.)" if record.tokens_estimated else ""
-    return f"{record.input_tokens if record.input_tokens is not None else '?'} in / {record.output_tokens} out{mark}"
-
-
 def figure_rows(record: CallRecord) -> list[tuple[str, str]]:
     """The labelled figures of one record, formatted for display; ``-`` for each figure of a call never sent."""
     sent = record.timed
@@ -37,7 +30,7 @@ def figure_rows(record: CallRecord) -> list[tuple[str, str]]:
         ("time to first token", seconds(record.ttft_s) if sent else "-"),
         ("latency", seconds(record.latency_s) if sent else "-"),
         ("tokens/s", tokens_per_s(record.decode_tps) if sent else "-"),
-        ("tokens", _tokens(record) if sent else "-"),
+        ("tokens", token_counts(record.input_tokens, record.output_tokens, record.tokens_estimated) if sent else "-"),
         ("cost", dollars(record.cost_usd) if sent else "-"),
         ("privacy", egress_text(record)),
     ]
