@@ -91,24 +91,34 @@ def _shown_in_panel(
 ) -> _T:
     """``execute(sinks)`` with the live plots fed and, unless ``columns`` is None, a streaming panel on screen.
 
-    The panel is updated once at the end so static viewers get its HTML/text fallback too.
+    While it runs, the panel and a shown dashboard are widgets; when it ends (answered, failed or
+    interrupted) both are replaced in place by static outputs with no widget view, so a saved
+    notebook shows them after it is reopened in a new kernel.
     """
-    sinks: list[Any] = [plots] if plots is not None else []
-    if columns is None:
-        return execute(sinks)
-    from IPython.display import display
+    view: Panel | None = None
+    handle: Any = None
+    if columns is not None:
+        from IPython.display import display
 
-    from workbench.ui.panel import Panel
+        from workbench.ui.panel import Panel
 
-    view = Panel(columns, update_interval=update_interval)
-    handle = display(view, display_id=True)
+        view = Panel(columns, update_interval=update_interval)
+        handle = display(view, display_id=True)
+    if plots is not None:
+        plots.show_live()
+    interrupted = False
     try:
-        result = execute([view, *sinks])
+        return execute([s for s in (view, plots) if s is not None])
+    except KeyboardInterrupt:
+        interrupted = True
+        raise
     finally:
-        view.flush()
-    if handle is not None:
-        handle.update(view)
-    return result
+        if view is not None:
+            view.finish(interrupted=interrupted)
+            if handle is not None:
+                handle.update(view)
+        if plots is not None:
+            plots.show_static()
 
 
 def route_with_panel(
@@ -184,11 +194,15 @@ class StoreInfo:
         self.count = store.count()
 
     def __repr__(self) -> str:
-        return f"Run log: {self.path} ({self.count} calls). Read it with workbench.Store({self.path!r}).to_pandas()"
+        return f"Run log: {self.path} ({_calls(self.count)}). Read it with workbench.Store({self.path!r}).to_pandas()"
 
     def _repr_html_(self) -> str:
         path = html.escape(self.path)
         return (
-            f"Run log: <code>{path}</code> ({self.count} calls). "
+            f"Run log: <code>{path}</code> ({_calls(self.count)}). "
             f"Read it with <code>workbench.Store({html.escape(repr(self.path))}).to_pandas()</code>"
         )
+
+
+def _calls(count: int) -> str:
+    return f"{count} call{'' if count == 1 else 's'}"
