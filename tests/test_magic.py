@@ -155,8 +155,9 @@ def test_dashboard_loads_the_log_then_grows_with_each_call(ip: InteractiveShell)
     assert hybrid(ip, "dashboard") is plots  # re-displayed, not rebuilt
     hybrid(ip, "--max-tokens 2 -t local/smollm2 -t local/smollm2", "Hi.")
     assert plots.count == 3  # type: ignore[attr-defined]
-    points = sum(len(t.x) for t in plots.latency.data)  # type: ignore[attr-defined]
-    assert points == 6  # latency and first token for each of the 3 calls
+    latency, _ = plots.figures()  # type: ignore[attr-defined]
+    assert sum(len(t.x) for t in latency.data) == 6  # latency and first token for each of the 3 calls
+    assert plots.records == Store().records()[::-1]  # type: ignore[attr-defined]  # numbered in run-log order
 
 
 def test_magics_class_is_the_registered_one(ip: InteractiveShell) -> None:
@@ -205,7 +206,7 @@ def test_finished_panel_and_dashboard_are_static_outputs_with_the_answers(
         ip.run_cell("%%hybrid -t local/smollm2 -t local/smollm2[temperature=0.9] --max-tokens 6 --temperature 0 "
                     "--seed 1 -o r\nName a prime number.")
     records = ip.user_ns["r"].records
-    assert any(WIDGET in o.data for o in captured.outputs)  # live while it ran
+    assert any(WIDGET in o.data for o in captured.outputs)  # the panel was live while it ran
     shown = final_outputs(captured)
     assert shown and not [o["data"].keys() for o in shown if WIDGET in o["data"]]
     (panel,) = [o["data"] for o in shown if "workbench-panel" in o["data"].get("text/html", "")]

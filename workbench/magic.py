@@ -4,8 +4,8 @@
     Summarise {document} in one sentence.
 
 ``{name}`` is filled from the notebook's namespace (``{{`` and ``}}`` are literal braces).
-``%hybrid targets`` lists targets, ``%hybrid dashboard`` shows the live plots, ``%hybrid store
-[PATH]`` shows or switches the run log. Settings: ``%config Hybrid.default_targets = [...]``.
+``%hybrid targets`` lists targets, ``%hybrid dashboard`` shows the plots of every call,
+``%hybrid store [PATH]`` shows or switches the run log. Settings: ``%config Hybrid.default_targets = [...]``.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from traitlets.config import Configurable
 
 if TYPE_CHECKING:
     from workbench.store import Store
-    from workbench.ui.plots import LivePlots
+    from workbench.ui.dashboard import Dashboard
 
 __all__ = ["Hybrid", "HybridMagics", "fill_prompt", "register"]
 
@@ -107,7 +107,7 @@ class HybridMagics(Magics):
         super().__init__(shell)
         self.ip = shell
         self.settings = settings
-        self._plots: LivePlots | None = None
+        self._plots: Dashboard | None = None
         self._plots_store: Path | None = None
 
     @magic_arguments()
@@ -134,7 +134,7 @@ class HybridMagics(Magics):
         """Send the cell to several models at once, side by side; its value is the RunResult.
 
         The cell body is the prompt: {name} is filled from the notebook, {{ and }} are literal braces.
-        Line forms: %hybrid targets (where each runs, key set or not), %hybrid dashboard (live plots),
+        Line forms: %hybrid targets (where each runs, key set or not), %hybrid dashboard (plots of every call),
         %hybrid store [PATH] (show or switch the run log), %hybrid replay on|off|strict (answer later
         cells from the run log). Settings: %config Hybrid.
         """
@@ -210,7 +210,7 @@ class HybridMagics(Magics):
             return ui.StoreInfo(self._store())
         store = self._store()
         if self._plots is None or self._plots_store != store.path:
-            self._plots = ui.LivePlots(store.records(limit=self.settings.dashboard_limit)[::-1])
+            self._plots = ui.Dashboard(store.records(limit=self.settings.dashboard_limit)[::-1])
             self._plots_store = store.path
         return self._plots
 

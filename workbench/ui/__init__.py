@@ -1,4 +1,4 @@
-"""What a notebook shows: the streaming panel, the live plots, and small tables for ``%hybrid``.
+"""What a notebook shows: the streaming panel, the dashboard and live plots, and small tables for ``%hybrid``.
 
 Rendering only: every figure comes from the records (:mod:`workbench.table`). ``ipywidgets`` and
 ``plotly`` are imported on first use, so ``%load_ext workbench`` stays fast.
@@ -16,10 +16,12 @@ if TYPE_CHECKING:
     from workbench.routing.live import RoutedRun
     from workbench.routing.policy import Policy
     from workbench.store import Store
+    from workbench.ui.dashboard import Dashboard
     from workbench.ui.panel import Panel, PanelRunResult
     from workbench.ui.plots import LivePlots
 
 __all__ = [
+    "Dashboard",
     "LivePlots",
     "Panel",
     "PanelRunResult",
@@ -32,7 +34,12 @@ __all__ = [
 
 _T = TypeVar("_T")
 
-_HOMES = {"LivePlots": "workbench.ui.plots", "Panel": "workbench.ui.panel", "PanelRunResult": "workbench.ui.panel"}
+_HOMES = {
+    "Dashboard": "workbench.ui.dashboard",
+    "LivePlots": "workbench.ui.plots",
+    "Panel": "workbench.ui.panel",
+    "PanelRunResult": "workbench.ui.panel",
+}
 
 
 def __getattr__(name: str) -> Any:
@@ -54,7 +61,7 @@ def run_with_panel(
     *,
     store: Store | bool = True,
     panel: bool = True,
-    plots: LivePlots | None = None,
+    plots: LivePlots | Dashboard | None = None,
     update_interval: float = 0.1,
     **run_kwargs: Any,
 ) -> RunResult:
@@ -86,14 +93,14 @@ def run_with_panel(
 def _shown_in_panel(
     columns: list[str] | None,
     update_interval: float,
-    plots: LivePlots | None,
+    plots: LivePlots | Dashboard | None,
     execute: Callable[[list[Any]], _T],
 ) -> _T:
     """``execute(sinks)`` with the live plots fed and, unless ``columns`` is None, a streaming panel on screen.
 
-    While it runs, the panel and a shown dashboard are widgets; when it ends (answered, failed or
-    interrupted) both are replaced in place by static outputs with no widget view, so a saved
-    notebook shows them after it is reopened in a new kernel.
+    While it runs the panel is a widget; when it ends (answered, failed or interrupted) it is
+    replaced in place by static HTML and text with no widget view, and a :class:`Dashboard` fed
+    by the run is redrawn, so a saved notebook shows both after it is reopened in a new kernel.
     """
     view: Panel | None = None
     handle: Any = None
@@ -104,8 +111,6 @@ def _shown_in_panel(
 
         view = Panel(columns, update_interval=update_interval)
         handle = display(view, display_id=True)
-    if plots is not None:
-        plots.show_live()
     interrupted = False
     try:
         return execute([s for s in (view, plots) if s is not None])
@@ -117,8 +122,10 @@ def _shown_in_panel(
             view.finish(interrupted=interrupted)
             if handle is not None:
                 handle.update(view)
-        if plots is not None:
-            plots.show_static()
+        from workbench.ui.dashboard import Dashboard
+
+        if isinstance(plots, Dashboard):
+            plots.refresh()
 
 
 def route_with_panel(
@@ -129,7 +136,7 @@ def route_with_panel(
     shadow: bool = False,
     store: Store | bool = True,
     panel: bool = True,
-    plots: LivePlots | None = None,
+    plots: LivePlots | Dashboard | None = None,
     update_interval: float = 0.1,
     **run_kwargs: Any,
 ) -> RoutedRun:

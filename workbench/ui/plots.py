@@ -231,51 +231,7 @@ class LivePlots(BaseSink):
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
         bundle: dict[str, Any] = self.widget._repr_mimebundle_(**kwargs) or {}
         bundle["text/plain"] = (
-            f"LivePlots: {self.count} call{'' if self.count == 1 else 's'} (shown as widgets in Jupyter; "
+            f"LivePlots: {self.count} calls (shown as widgets in Jupyter; "
             "workbench.plots.from_store() for static figures)"
         )
         return bundle
-
-    # Shown in a notebook (``%hybrid dashboard``), the figures are static plotly outputs, which a saved
-    # notebook keeps; a run that feeds them swaps in the live FigureWidgets while it runs.
-    _display_ids: tuple[str, ...] = ()
-
-    def _ipython_display_(self) -> None:
-        """Display both figures as static plotly outputs that later runs redraw in place."""
-        from IPython.display import display
-
-        if not self._display_ids:
-            from workbench.request import new_id
-
-            key = new_id()
-            self._display_ids = (f"workbench-latency-{key}", f"workbench-cost-{key}")
-        for figure, display_id in zip((self.latency, self.cost), self._display_ids, strict=True):
-            display(self.static_bundle(figure), raw=True, display_id=display_id)
-
-    def static_bundle(self, figure: go.FigureWidget) -> dict[str, Any]:
-        """One figure as it is now, with no widget view: plotly's JSON, HTML (plotly.js from its CDN), text."""
-        import json
-
-        import plotly.io as pio
-
-        plain = go.Figure(figure)
-        title = plain.layout.title.text or "figure"
-        return {
-            "application/vnd.plotly.v1+json": {**json.loads(pio.to_json(plain, remove_uids=True)), "config": {}},
-            "text/html": pio.to_html(plain, full_html=False, include_plotlyjs="cdn"),
-            "text/plain": f"{title}: {self.count} call{'' if self.count == 1 else 's'}",
-        }
-
-    def show_live(self) -> None:
-        """Where the figures are displayed, swap in the FigureWidgets, which grow as calls finish."""
-        from IPython.display import update_display
-
-        for figure, display_id in zip((self.latency, self.cost), self._display_ids, strict=False):  # () if not shown
-            update_display(figure._repr_mimebundle_(), raw=True, display_id=display_id)
-
-    def show_static(self) -> None:
-        """Where the figures are displayed, redraw them as static outputs (the end of a run)."""
-        from IPython.display import update_display
-
-        for figure, display_id in zip((self.latency, self.cost), self._display_ids, strict=False):
-            update_display(self.static_bundle(figure), raw=True, display_id=display_id)
