@@ -82,6 +82,10 @@ class Dashboard(BaseSink):
         from IPython.display import update_display
 
         for bundle, display_id in zip(self.bundles(), self._display_ids, strict=True):
+            # JupyterLab hands an updated output of the same type to the renderer that drew it, and
+            # plotly's renderer keeps the plot it drew; an output of another type in between makes
+            # JupyterLab build a new renderer for the new figure.
+            update_display({"text/plain": bundle["text/plain"]}, raw=True, display_id=display_id)
             update_display(bundle, raw=True, display_id=display_id)
 
     def __repr__(self) -> str:
