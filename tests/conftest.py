@@ -126,6 +126,7 @@ def ip() -> Iterator[InteractiveShell]:
     shell.config.pop("Hybrid", None)
     magics = register(shell)
     yield shell
+    shell.events.unregister("post_run_cell", magics.after_cell)
     shell.configurables.remove(magics.settings)
     shell.config.pop("Hybrid", None)  # %config lands in the shell's config, which outlives a test
     for name in ("r", "word", "doc", "router"):

@@ -1,10 +1,11 @@
 """The quickstart in a real JupyterLab, driven by Debian's headless Chromium through Playwright.
 
 Proves what no kernel-side test can: the panel's columns stream text and show their figures, the
-live plots draw data (not a blank widget, plotly.py#4998), and the Hybrid runs sidebar lists the
-quickstart's calls with the status bar's totals equal to the run log's. Screenshots go to
-test-artifacts/browser/. Chromium comes from Debian (tests/support/browser.py), never from
-`playwright install`.
+dashboard draws every call, and the Hybrid runs sidebar lists the quickstart's calls with the
+status bar's totals equal to the run log's; a saved notebook reopened in a fresh kernel still
+shows its answers and figures, and Kernel > Interrupt during an answer leaves a column that says
+so, no traceback, and the call in the run log. Screenshots go to test-artifacts/browser/. Chromium
+comes from Debian (tests/support/browser.py), never from `playwright install`.
 """
 
 from __future__ import annotations
@@ -12,10 +13,12 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import nbformat
 import pytest
 
 from tests.conftest import ARTIFACTS
@@ -24,6 +27,7 @@ from tests.support.jupyter import LAB_SETTINGS, running_jupyter
 from workbench.request import CallRecord
 from workbench.store import Store
 from workbench.table import figure_rows
+from workbench.ui.panel import call_status
 from workbench.ui.plots import cost_figure, latency_figure
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -163,7 +167,8 @@ def check_outputs(page: object) -> None:
 
 def check_panels(page: object, log: Path) -> None:
     """One panel per %%hybrid cell, one column per call: each local column streamed its recorded answer and
-    shows the record's figures; the keyless cloud column failed, saying which variable to set."""
+    shows the record's figures and status; the keyless cloud column failed, saying which variable to set.
+    The finished panels are static HTML, so this reads what a saved notebook keeps."""
     panels = page.locator(".workbench-panel")  # type: ignore[attr-defined]
     runs = panel_runs(log)
     assert [len(run) for run in runs] == [2, 1, 3, 2]
@@ -178,7 +183,7 @@ def check_panels(page: object, log: Path) -> None:
         unmatched = list(run)
         for j in range(columns.count()):
             column = columns.nth(j)
-            header = words(column.locator(".widget-html").first.inner_text())
+            header = words(column.locator(".workbench-header").inner_text())
             answer = words(column.locator(".workbench-answer").inner_text())
             footer = words(column.locator(".workbench-footer").inner_text())
             # the record this column shows: its target, and every one of its figures as the record has it
@@ -190,32 +195,137 @@ def check_panels(page: object, log: Path) -> None:
                 assert record.locality.value == "cloud" and header.endswith("failed"), header
                 assert record.error_type == "MissingKeyError" and "OPENAI_API_KEY" in answer, answer
                 continue
-            assert header.endswith("done") and "on device" in header, header
+            assert header.endswith(call_status(record)) and "on device" in header, header
             assert answer == words(record.response) != "", (i, j, answer, record.response)
             grew = sorted(n for n in lengths[i][j] if n > 0)
             assert len(grew) >= 2, f"panel {i + 1} column {j + 1} never showed partial text: {grew}"
 
 
 def check_plots(page: object, log: Path) -> None:
-    """The dashboard's two plots draw a marker for every figure of the calls they were fed (every call but
-    the workbench.run one); the static plot from the run log draws every call's."""
+    """The dashboard's two static plots draw a marker for every figure of the calls it was fed (every call
+    but the workbench.run one); the static plot from the run log draws every call's."""
     fed = [r for r in recorded(log) if PLAIN_RUN not in str(r.prompt)]
-    dashboard = page.locator(".workbench-plots")  # type: ignore[attr-defined]
-    assert dashboard.count() == 1
-    plots = dashboard.locator(".js-plotly-plot")
-    assert plots.count() == 2
+    plots = page.locator(".jp-Notebook .js-plotly-plot")  # type: ignore[attr-defined]
+    assert plots.count() == 3  # the dashboard's two, then the static plot at the end
     for k, expected in enumerate((points(latency_figure(fed)), points(cost_figure(fed)))):
         assert expected > 0
         page.wait_for_function(  # type: ignore[attr-defined]
-            "([k, n]) => document.querySelectorAll('.workbench-plots .js-plotly-plot')[k]"
+            "([k, n]) => document.querySelectorAll('.jp-Notebook .js-plotly-plot')[k]"
             ".querySelectorAll('.scatterlayer .point').length === n",
             arg=[k, expected], timeout=30_000,
         )
+    dashboard = plots.first.locator("xpath=ancestor::div[contains(@class, 'jp-Cell-outputArea')]")
     dashboard.scroll_into_view_if_needed()
     dashboard.screenshot(path=str(SHOTS / "dashboard.png"))
-    static = page.locator(".jp-Notebook .js-plotly-plot").last  # type: ignore[attr-defined]
+    static = plots.last
     assert static.locator(".scatterlayer .point").count() == points(latency_figure(recorded(log))) > points(
         latency_figure(fed)
     )
     static.scroll_into_view_if_needed()
     static.screenshot(path=str(SHOTS / "static-plot.png"))
+
+
+SAVED = "saved.ipynb"
+LONG = "Write a very long story about a lighthouse keeper, at least 1000 words."
+SAVED_CELLS = [
+    "%load_ext workbench",
+    "%hybrid dashboard",
+    "%%hybrid -t local/smollm2 -t local/smollm2[temperature=0.9] --max-tokens 8 --temperature 0 --seed 1\n"
+    "Name a prime number.",
+    f"%%hybrid -t local/smollm2 --max-tokens 400 --temperature 0\n{LONG}",
+    "print('the kernel goes on')",
+]
+IDLE = "Python 3 (ipykernel) | Idle"
+
+
+def menu(page: object, top: str, item: str) -> None:
+    """Click ``item`` in the menu bar's ``top`` menu."""
+    page.locator(f".lm-MenuBar-itemLabel:text-is('{top}')").click()  # type: ignore[attr-defined]
+    page.locator(f".lm-Menu-itemLabel:text-is('{item}')").click()  # type: ignore[attr-defined]
+
+
+def check_saved_page(page: object, log: Path, stage: str) -> None:
+    """Both panels and the dashboard show what the run log holds: answers, statuses, plotted points."""
+    text = page.locator(".jp-Notebook").inner_text()  # type: ignore[attr-defined]
+    for bad in ("Error displaying widget", "Traceback", "KeyboardInterrupt", "Loading widget..."):
+        assert bad not in text, f"{stage}: {bad!r} on the page"
+    records = recorded(log)
+    panels = page.locator(".workbench-panel")  # type: ignore[attr-defined]
+    assert panels.count() == 2, stage
+    headers = [words(h) for h in page.locator(".workbench-header").all_inner_texts()]  # type: ignore[attr-defined]
+    assert len(headers) == len(records) == 3, (stage, headers)
+    for record in records:
+        assert words(record.response) in words(text), (stage, record.target, record.response)
+        wanted = f"{record.locality.label} {call_status(record)}"
+        assert any(h.startswith(record.target) and h.endswith(wanted) for h in headers), (stage, wanted, headers)
+    plots = page.locator(".jp-Notebook .jp-RenderedPlotly")  # type: ignore[attr-defined]
+    assert plots.count() == 2, stage
+    plots.first.hover()  # a reopened plot is the PNG plotly saved with it until the pointer enters it
+    page.wait_for_function(  # type: ignore[attr-defined]
+        "n => document.querySelector('.jp-Notebook .js-plotly-plot').querySelectorAll('.scatterlayer .point')"
+        ".length === n", arg=points(latency_figure(records)), timeout=30_000,
+    )
+
+
+def test_interrupted_cell_and_saved_notebook_reopened_in_a_fresh_kernel(lab: Lab) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    kernel = {"kernelspec": {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}}
+    cells = [nbformat.v4.new_code_cell(c) for c in SAVED_CELLS]
+    nbformat.write(nbformat.v4.new_notebook(cells=cells, metadata=kernel), lab.root / SAVED)
+    page_errors: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(chromium()), args=FLAGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1500, "height": 1100})
+            page.on("pageerror", lambda error: page_errors.append(str(error)))
+            page.goto(f"{lab.url}/lab/tree/{SAVED}?token={lab.token}")
+            status = page.locator("#jp-main-statusbar")
+            status.get_by_text(IDLE).wait_for(timeout=120_000)
+            menu(page, "Run", "Run All Cells")
+            long_answer = page.locator(".workbench-panel").nth(1).locator(".workbench-answer")
+            page.wait_for_function(  # the long answer is streaming: interrupt it
+                "() => { const p = document.querySelectorAll('.workbench-panel')[1];"
+                " const a = p && p.querySelector('.workbench-answer'); return a && a.innerText.length > 80; }",
+                timeout=120_000,
+            )
+            menu(page, "Kernel", "Interrupt Kernel")
+            expect(page.get_by_text("the kernel goes on")).to_be_visible(timeout=60_000)
+            status.get_by_text(IDLE).wait_for(timeout=60_000)
+            cancelled = [r for r in recorded(lab.log) if r.error_type == "CallCancelled"]
+            assert len(cancelled) == 1 and LONG in str(cancelled[0].prompt)
+            (record,) = cancelled
+            assert record.response and 0 < (record.output_tokens or 0) < 400
+            header = words(page.locator(".workbench-panel").nth(1).locator(".workbench-header").inner_text())
+            assert header.endswith(f"interrupted after {record.output_tokens} tokens"), header
+            assert words(long_answer.inner_text()) == words(record.response)
+            stderr = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
+            assert [words(t) for t in stderr.all_inner_texts()] == [
+                "Interrupted: the calls in flight are recorded as cancelled, answers so far kept."
+            ]
+            check_saved_page(page, lab.log, "after the interrupt")
+            page.locator(".workbench-panel").nth(1).scroll_into_view_if_needed()
+            page.screenshot(path=str(SHOTS / "interrupted.png"))
+
+            page.locator(".jp-Notebook .jp-Cell").first.click()
+            page.keyboard.press("Control+s")
+            deadline = time.monotonic() + 30
+            while not (outputs := [o for c in nbformat.read(lab.root / SAVED, as_version=4).cells for o in c.outputs]):
+                assert time.monotonic() < deadline, "Ctrl+S did not save the notebook"
+                time.sleep(0.2)
+            widget = "application/vnd.jupyter.widget-view+json"
+            assert outputs and not [o for o in outputs if widget in o.get("data", {})]
+            menu(page, "Kernel", "Restart Kernel…")
+            page.locator(".jp-Dialog-button:has-text('Restart')").click()
+            status.get_by_text(IDLE).wait_for(timeout=120_000)
+            page.reload()
+            status.get_by_text(IDLE).wait_for(timeout=120_000)
+            page.locator(".jp-Notebook .jp-RenderedPlotly").first.wait_for(timeout=60_000)
+            check_saved_page(page, lab.log, "reopened")
+            page.screenshot(path=str(SHOTS / "reopened.png"))
+        except Exception:
+            page.screenshot(path=str(SHOTS / "saved-failure.png"))
+            raise
+        finally:
+            browser.close()
+    assert not page_errors, page_errors

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
+from IPython.utils.capture import capture_output
 
 import workbench
 from workbench.request import NOT_SENT, CallRecord, Egress, Locality, Privacy
@@ -135,8 +136,13 @@ def test_the_notebook_dashboard_gets_calls_made_from_python_too(
     ip: InteractiveShell, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("WORKBENCH_STORE", str(tmp_path / "log.sqlite"))
+    with capture_output() as captured:
+        ip.run_cell("%hybrid dashboard")
+        ip.run_cell("%%hybrid -t local/smollm2 --max-tokens 4 --no-panel\nSay hi.")
+        ip.run_cell("import workbench; workbench.run('Say hello.', ['local/smollm2[max_tokens=4]'])")  # no magic
     dashboard = ip.run_line_magic("hybrid", "dashboard")
-    ip.run_cell_magic("hybrid", "-t local/smollm2 --max-tokens 4 --no-panel", "Say hi.")
-    workbench.run("Say hello.", ["local/smollm2[max_tokens=4]"])  # workbench.run(), not the magic
     assert dashboard.count == 2
-    assert traces(dashboard.latency) == traces(from_store(tmp_path / "log.sqlite")[0])
+    static = from_store(tmp_path / "log.sqlite")
+    assert [traces(f) for f in dashboard.figures()] == [traces(f) for f in static]
+    latest = [o.data for o in captured.outputs if o.update][-2:]  # the redraw after the workbench.run() cell
+    assert [d["text/plain"].rsplit(": ", 1)[1] for d in latest] == ["2 calls", "2 calls"]

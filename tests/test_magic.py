@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+import html
+import os
+import signal
+import threading
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
+import plotly.io as pio
 import pytest
 from IPython.core.error import UsageError
 from IPython.core.interactiveshell import InteractiveShell
+from IPython.utils.capture import CapturedIO, capture_output
 
+import workbench.ui
 from workbench.magic import Hybrid, HybridMagics, fill_prompt
 from workbench.request import RunResult
 from workbench.store import Store
+from workbench.ui.panel import Panel, call_status
+
+WIDGET = "application/vnd.jupyter.widget-view+json"
+PLOTLY = "application/vnd.plotly.v1+json"
 
 
 def hybrid(ip: InteractiveShell, line: str, cell: str | None = None) -> object:
@@ -133,7 +145,7 @@ def test_store_shows_and_switches_the_run_log(ip: InteractiveShell, isolated_sto
     (tmp_path / "afile").write_text("x")
     with pytest.raises(UsageError, match="Cannot open the run log"):
         hybrid(ip, f"store {tmp_path / 'afile' / 'log.sqlite'}")
-    assert "(1 calls)" in repr(hybrid(ip, "store"))  # the failed switch left the log as it was
+    assert "(1 call)" in repr(hybrid(ip, "store"))  # the failed switch left the log as it was
 
 
 def test_dashboard_loads_the_log_then_grows_with_each_call(ip: InteractiveShell) -> None:
@@ -143,8 +155,9 @@ def test_dashboard_loads_the_log_then_grows_with_each_call(ip: InteractiveShell)
     assert hybrid(ip, "dashboard") is plots  # re-displayed, not rebuilt
     hybrid(ip, "--max-tokens 2 -t local/smollm2 -t local/smollm2", "Hi.")
     assert plots.count == 3  # type: ignore[attr-defined]
-    points = sum(len(t.x) for t in plots.latency.data)  # type: ignore[attr-defined]
-    assert points == 6  # latency and first token for each of the 3 calls
+    latency, _ = plots.figures()  # type: ignore[attr-defined]
+    assert sum(len(t.x) for t in latency.data) == 6  # latency and first token for each of the 3 calls
+    assert plots.records == Store().records()[::-1]  # type: ignore[attr-defined]  # numbered in run-log order
 
 
 def test_magics_class_is_the_registered_one(ip: InteractiveShell) -> None:
@@ -165,3 +178,81 @@ def test_replay_mode_from_the_line_magic_and_the_cell(ip: InteractiveShell) -> N
     assert isinstance(replayed, RunResult) and replayed[0].replayed
     assert replayed[0].response == live[0].response and replayed[0].latency_s == live[0].latency_s
     assert hybrid(ip, "replay off") == "off"
+
+
+def final_outputs(captured: CapturedIO) -> list[dict[str, Any]]:
+    """What a frontend shows after the cell: each display, with every later update to its display id applied."""
+    shown: list[dict[str, Any]] = []
+    for output in captured.outputs:
+        display_id = (output.transient or {}).get("display_id")
+        if output.update:
+            shown = [{"id": o["id"], "data": output.data} if o["id"] == display_id else o for o in shown]
+        else:
+            shown.append({"id": display_id, "data": output.data})
+    return shown
+
+
+@pytest.fixture
+def kernel_like(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The magic believes it runs in a kernel, so it displays the panel (outputs are captured, not sent)."""
+    monkeypatch.setattr(workbench.ui, "widget_frontend", lambda: True)
+
+
+def test_finished_panel_and_dashboard_are_static_outputs_with_the_answers(
+    ip: InteractiveShell, kernel_like: None
+) -> None:
+    with capture_output() as captured:
+        ip.run_cell("%hybrid dashboard")
+        ip.run_cell("%%hybrid -t local/smollm2 -t local/smollm2[temperature=0.9] --max-tokens 6 --temperature 0 "
+                    "--seed 1 -o r\nName a prime number.")
+    records = ip.user_ns["r"].records
+    assert any(WIDGET in o.data for o in captured.outputs)  # the panel was live while it ran
+    shown = final_outputs(captured)
+    assert shown and not [o["data"].keys() for o in shown if WIDGET in o["data"]]
+    (panel,) = [o["data"] for o in shown if "workbench-panel" in o["data"].get("text/html", "")]
+    assert set(panel) == {"text/html", "text/plain"}
+    for record in records:
+        assert record.ok and html.escape(record.response) in panel["text/html"], record.response
+        assert f"<small>{call_status(record)}</small>" in panel["text/html"]
+        assert record.response.split()[0] in panel["text/plain"]
+    assert records[0].output_tokens == 6 and call_status(records[0]) == "stopped at max tokens"
+    figures = [o["data"] for o in shown if PLOTLY in o["data"]]
+    assert [set(f) for f in figures] == [{PLOTLY, "text/html", "text/plain"}] * 2
+    latency = pio.from_json(pio.to_json(figures[0][PLOTLY]))
+    assert sum(len(trace.x) for trace in latency.data) == 4  # latency and first token of both calls
+    assert figures[1]["text/plain"].endswith(": 2 calls")
+
+
+def test_interrupted_cell_records_the_call_and_freezes_the_panel(
+    ip: InteractiveShell, kernel_like: None, isolated_store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    streaming = threading.Event()
+    on_delta = Panel.on_delta
+
+    def watched(self: Panel, call_id: str, text: str) -> None:
+        on_delta(self, call_id, text)
+        if len(self.text(0)) > 40:
+            streaming.set()
+
+    monkeypatch.setattr(Panel, "on_delta", watched)
+
+    def interrupt() -> None:  # what Kernel > Interrupt does: SIGINT to the kernel process
+        if streaming.wait(120):
+            os.kill(os.getpid(), signal.SIGINT)
+
+    threading.Thread(target=interrupt, daemon=True).start()
+    with capture_output() as captured:
+        cell = ip.run_cell("%%hybrid -t local/smollm2 --max-tokens 400 --temperature 0\n"
+                           "Write a very long story about a lighthouse keeper, at least 1000 words.")
+    assert streaming.is_set() and cell.error_in_exec is None and cell.error_before_exec is None
+    printed = captured.stdout + captured.stderr
+    assert "Traceback" not in printed and "KeyboardInterrupt" not in printed
+    assert captured.stderr.strip().count("\n") == 0 and captured.stderr.startswith("Interrupted:")
+    (record,) = Store(isolated_store).records()
+    assert record.error_type == "CallCancelled" and record.response and 0 < (record.output_tokens or 0) < 400
+    (panel,) = [o["data"] for o in final_outputs(captured) if "workbench-panel" in o["data"].get("text/html", "")]
+    assert WIDGET not in panel
+    assert f"<small>interrupted after {record.output_tokens} tokens</small>" in panel["text/html"]
+    assert html.escape(record.response) in panel["text/html"] and "streaming" not in panel["text/html"]
+    after = hybrid(ip, "--max-tokens 2 --no-panel", "Hi.")  # the shell goes on
+    assert isinstance(after, RunResult) and after[0].ok

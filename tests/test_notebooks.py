@@ -57,16 +57,13 @@ def test_notebook_executes(path: Path, tmp_path: Path, monkeypatch: pytest.Monke
 
 
 def check_quickstart_outputs(nb: nbformat.NotebookNode) -> None:
-    """Each %%hybrid cell shows its panel (a widget, with the table for static viewers) and a one-line result."""
+    """Each %%hybrid cell shows its finished panel (static HTML and text, no widget view) and a one-line result."""
     cells = [c for c in nb.cells if c.cell_type == "code" and c.source.startswith("%%hybrid")]
     assert len(cells) == 4
     for cell in cells:
         kinds = [(o.output_type, sorted(o.get("data", {}))) for o in cell.outputs]
-        assert kinds == [
-            ("display_data", ["application/vnd.jupyter.widget-view+json", "text/html", "text/plain"]),
-            ("execute_result", ["text/html", "text/plain"]),
-        ], kinds
-        assert "workbench-run" in cell.outputs[0].data["text/html"]
+        assert kinds == [("display_data", ["text/html", "text/plain"]), ("execute_result", ["text/html", "text/plain"])]
+        assert "workbench-panel" in cell.outputs[0].data["text/html"]
         assert "recorded" in cell.outputs[1].data["text/html"]
 
 

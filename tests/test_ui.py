@@ -14,7 +14,7 @@ import workbench
 from workbench.errors import ServerError
 from workbench.request import CallRecord, EngineStarted, Locality, Privacy, Request, TextDelta, Usage
 from workbench.table import figure_rows, records_text
-from workbench.ui.panel import Panel, PanelRunResult
+from workbench.ui.panel import Panel, PanelRunResult, call_status
 from workbench.ui.plots import LivePlots, cost_figure, latency_figure
 
 
@@ -98,6 +98,40 @@ def test_panel_bundle_has_the_table_for_static_viewers_once_finished() -> None:
     assert "workbench-run" in bundle["text/html"] and "fast" in bundle["text/plain"]
     shown = PanelRunResult(result.run_id, result.records)
     assert "1 call (fast), recorded" in shown._repr_html_() and shown.to_pandas().shape[0] == 1
+    panel.finish()
+    frozen = panel._repr_mimebundle_()
+    assert set(frozen) == {"text/html", "text/plain"}  # no widget view: a reopened notebook still shows it
+    assert "<div class='workbench-answer'" in frozen["text/html"] and ">ab</div>" in frozen["text/html"]
+    assert "<small>done</small>" in frozen["text/html"] and "on device" in frozen["text/html"]
+    assert "<td>latency</td>" in frozen["text/html"] and "fast" in frozen["text/plain"]
+
+
+def test_a_column_that_never_started_says_why_once_frozen() -> None:
+    panel = Panel(["a", "b"])
+    panel.finish(interrupted=True)
+    page = panel.static_bundle()
+    assert page["text/html"].count("<small>interrupted before it started</small>") == 2
+    assert page["text/plain"] == "a: interrupted before it started\nb: interrupted before it started"
+
+
+@pytest.mark.parametrize(
+    ("changes", "status"),
+    [({}, "done"), ({"output_tokens": 4, "params": {"max_tokens": 4}}, "stopped at max tokens"),
+     ({"output_tokens": 3, "params": {"max_tokens": 4}}, "done"),
+     ({"error_type": "ServerError"}, "failed"),
+     ({"error_type": "CallCancelled", "output_tokens": 1}, "interrupted after 1 token"),
+     ({"error_type": "CallCancelled", "output_tokens": None}, "interrupted after 0 tokens")],
+)
+def test_column_status_words(changes: dict[str, object], status: str) -> None:
+    record = make(1, "local/a", Locality.DEVICE, **changes)
+    assert call_status(record) == status
+    panel = Panel(["local/a"])
+    from workbench.request import CallStart
+
+    panel.on_call_start(CallStart(record.call_id, "r", "local/a", "p", "m", Locality.DEVICE))
+    panel.on_record(record)
+    assert panel._columns[0].header.value.endswith(f"<small>{status}</small>")
+    assert ("workbench-error" in panel._columns[0].answer.value) == (status == "failed")
 
 
 def test_panel_text_waits_for_the_interval_then_draws() -> None:

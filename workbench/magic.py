@@ -4,8 +4,8 @@
     Summarise {document} in one sentence.
 
 ``{name}`` is filled from the notebook's namespace (``{{`` and ``}}`` are literal braces).
-``%hybrid targets`` lists targets, ``%hybrid dashboard`` shows the live plots, ``%hybrid store
-[PATH]`` shows or switches the run log. Settings: ``%config Hybrid.default_targets = [...]``.
+``%hybrid targets`` lists targets, ``%hybrid dashboard`` shows the plots of every call,
+``%hybrid store [PATH]`` shows or switches the run log. Settings: ``%config Hybrid.default_targets = [...]``.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from traitlets.config import Configurable
 
 if TYPE_CHECKING:
     from workbench.store import Store
-    from workbench.ui.plots import LivePlots
+    from workbench.ui.dashboard import Dashboard
 
 __all__ = ["Hybrid", "HybridMagics", "fill_prompt", "register"]
 
@@ -107,8 +107,13 @@ class HybridMagics(Magics):
         super().__init__(shell)
         self.ip = shell
         self.settings = settings
-        self._plots: LivePlots | None = None
+        self._plots: Dashboard | None = None
         self._plots_store: Path | None = None
+
+    def after_cell(self, _result: Any = None) -> None:
+        """After any cell: redraw the dashboard if calls were recorded (``workbench.run()`` ones too)."""
+        if self._plots is not None:
+            self._plots.refresh_if_new()
 
     @magic_arguments()
     @argument("command", nargs="*", help="line form only: targets | dashboard | store [PATH] | replay [MODE]")
@@ -134,7 +139,7 @@ class HybridMagics(Magics):
         """Send the cell to several models at once, side by side; its value is the RunResult.
 
         The cell body is the prompt: {name} is filled from the notebook, {{ and }} are literal braces.
-        Line forms: %hybrid targets (where each runs, key set or not), %hybrid dashboard (live plots),
+        Line forms: %hybrid targets (where each runs, key set or not), %hybrid dashboard (plots of every call),
         %hybrid store [PATH] (show or switch the run log), %hybrid replay on|off|strict (answer later
         cells from the run log). Settings: %config Hybrid.
         """
@@ -206,13 +211,21 @@ class HybridMagics(Magics):
             if rest:
                 path = str(Path(rest[0]).expanduser())
                 self._store(path)  # opens (and migrates) it, or says why not, before switching
-                self.settings.store_path, self._plots = path, None
+                self.settings.store_path = path
+                self._drop_dashboard()
             return ui.StoreInfo(self._store())
         store = self._store()
         if self._plots is None or self._plots_store != store.path:
-            self._plots = ui.LivePlots(store.records(limit=self.settings.dashboard_limit)[::-1], store=store)
+            self._drop_dashboard()
+            self._plots = ui.Dashboard(store.records(limit=self.settings.dashboard_limit)[::-1], store=store)
             self._plots_store = store.path
         return self._plots
+
+    def _drop_dashboard(self) -> None:
+        """Forget the dashboard of the run log used so far (it stops following that log)."""
+        if self._plots is not None and self._plots.unwatch is not None:
+            self._plots.unwatch()
+        self._plots = None
 
     def _replay_mode(self, words: list[str]) -> str:
         """``%hybrid replay [on|off|strict]``: set (or show) the replay mode of later cells."""
@@ -240,4 +253,5 @@ def register(ipython: Any) -> HybridMagics:
     ipython.configurables.append(settings)
     magics = HybridMagics(ipython, settings)
     ipython.register_magics(magics)
+    ipython.events.register("post_run_cell", magics.after_cell)
     return magics

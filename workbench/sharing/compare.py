@@ -29,7 +29,8 @@ _UUID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{
 _HEX_ID = re.compile(r"\b[0-9a-f]{32}\b")
 _ADDRESS = re.compile(r"\b0x[0-9a-fA-F]{6,}\b")
 _REPLAY_ROW = re.compile(r"<tr>(?:(?!</?tr>).)*?recorded \(replayed\)(?:(?!</?tr>).)*?</tr>", re.S)
-_REPLAY_HOVER = re.compile(r"<br>source: recorded \(replayed\)")  # the same label in a plot's hover text
+# the same label in a plot's hover text, also as plotly's HTML embeds it (``<`` and ``>`` escaped)
+_REPLAY_HOVER = re.compile(r"(?:<br>|\\u003cbr\\u003e)source: recorded \(replayed\)")
 _STYLER_ID = re.compile(r"(?<![0-9A-Za-z])T_[0-9a-f]{5}(?![0-9a-f])")  # a pandas Styler table's random id
 _RULE = re.compile(r"^[\s\u2500-\u257f]+$")
 _BOX = re.compile(r"[\u2500-\u257f]")

@@ -1,4 +1,4 @@
-"""What a notebook shows: the streaming panel, the live plots, and small tables for ``%hybrid``.
+"""What a notebook shows: the streaming panel, the dashboard and live plots, and small tables for ``%hybrid``.
 
 Rendering only: every figure comes from the records (:mod:`workbench.table`). ``ipywidgets`` and
 ``plotly`` are imported on first use, so ``%load_ext workbench`` stays fast.
@@ -16,10 +16,12 @@ if TYPE_CHECKING:
     from workbench.routing.live import RoutedRun
     from workbench.routing.policy import Policy
     from workbench.store import Store
+    from workbench.ui.dashboard import Dashboard
     from workbench.ui.panel import Panel, PanelRunResult
     from workbench.ui.plots import LivePlots
 
 __all__ = [
+    "Dashboard",
     "LivePlots",
     "Panel",
     "PanelRunResult",
@@ -32,7 +34,12 @@ __all__ = [
 
 _T = TypeVar("_T")
 
-_HOMES = {"LivePlots": "workbench.ui.plots", "Panel": "workbench.ui.panel", "PanelRunResult": "workbench.ui.panel"}
+_HOMES = {
+    "Dashboard": "workbench.ui.dashboard",
+    "LivePlots": "workbench.ui.plots",
+    "Panel": "workbench.ui.panel",
+    "PanelRunResult": "workbench.ui.panel",
+}
 
 
 def __getattr__(name: str) -> Any:
@@ -54,7 +61,7 @@ def run_with_panel(
     *,
     store: Store | bool = True,
     panel: bool = True,
-    plots: LivePlots | None = None,
+    plots: LivePlots | Dashboard | None = None,
     update_interval: float = 0.1,
     **run_kwargs: Any,
 ) -> RunResult:
@@ -86,29 +93,39 @@ def run_with_panel(
 def _shown_in_panel(
     columns: list[str] | None,
     update_interval: float,
-    plots: LivePlots | None,
+    plots: LivePlots | Dashboard | None,
     execute: Callable[[list[Any]], _T],
 ) -> _T:
     """``execute(sinks)`` with the live plots fed and, unless ``columns`` is None, a streaming panel on screen.
 
-    The panel is updated once at the end so static viewers get its HTML/text fallback too.
+    While it runs the panel is a widget; when it ends (answered, failed or interrupted) it is
+    replaced in place by static HTML and text with no widget view, and a :class:`Dashboard` fed
+    by the run is redrawn, so a saved notebook shows both after it is reopened in a new kernel.
     """
-    sinks: list[Any] = [plots] if plots is not None else []
-    if columns is None:
-        return execute(sinks)
-    from IPython.display import display
+    view: Panel | None = None
+    handle: Any = None
+    if columns is not None:
+        from IPython.display import display
 
-    from workbench.ui.panel import Panel
+        from workbench.ui.panel import Panel
 
-    view = Panel(columns, update_interval=update_interval)
-    handle = display(view, display_id=True)
+        view = Panel(columns, update_interval=update_interval)
+        handle = display(view, display_id=True)
+    interrupted = False
     try:
-        result = execute([view, *sinks])
+        return execute([s for s in (view, plots) if s is not None])
+    except KeyboardInterrupt:
+        interrupted = True
+        raise
     finally:
-        view.flush()
-    if handle is not None:
-        handle.update(view)
-    return result
+        if view is not None:
+            view.finish(interrupted=interrupted)
+            if handle is not None:
+                handle.update(view)
+        from workbench.ui.dashboard import Dashboard
+
+        if isinstance(plots, Dashboard):
+            plots.refresh()
 
 
 def route_with_panel(
@@ -119,7 +136,7 @@ def route_with_panel(
     shadow: bool = False,
     store: Store | bool = True,
     panel: bool = True,
-    plots: LivePlots | None = None,
+    plots: LivePlots | Dashboard | None = None,
     update_interval: float = 0.1,
     **run_kwargs: Any,
 ) -> RoutedRun:
@@ -184,11 +201,15 @@ class StoreInfo:
         self.count = store.count()
 
     def __repr__(self) -> str:
-        return f"Run log: {self.path} ({self.count} calls). Read it with workbench.Store({self.path!r}).to_pandas()"
+        return f"Run log: {self.path} ({_calls(self.count)}). Read it with workbench.Store({self.path!r}).to_pandas()"
 
     def _repr_html_(self) -> str:
         path = html.escape(self.path)
         return (
-            f"Run log: <code>{path}</code> ({self.count} calls). "
+            f"Run log: <code>{path}</code> ({_calls(self.count)}). "
             f"Read it with <code>workbench.Store({html.escape(repr(self.path))}).to_pandas()</code>"
         )
+
+
+def _calls(count: int) -> str:
+    return f"{count} call{'' if count == 1 else 's'}"

@@ -4,6 +4,8 @@ The panel is a sink. The runner calls it from its event-loop thread; text is buf
 columns are redrawn at most every ``update_interval`` seconds (one redraw for all columns), so
 four targets at 100 tokens/s cost ten small widget messages per second, not four hundred.
 The panel renders records; every figure it shows comes from :func:`workbench.table.figure_rows`.
+When the run ends, :meth:`Panel.finish` freezes it: from then on it displays as plain HTML and
+text with no widget view, so a saved notebook shows the answers when reopened in a new kernel.
 """
 
 from __future__ import annotations
@@ -21,11 +23,10 @@ import ipywidgets as widgets
 from workbench.request import CallRecord, CallStart, Locality, RunResult
 from workbench.sinks import BaseSink
 from workbench.table import figure_rows, records_html, records_text
+from workbench.ui.format import locality_colour
 
-__all__ = ["BADGE_COLOURS", "Panel", "PanelRunResult", "badge_html"]
+__all__ = ["Panel", "PanelRunResult", "badge_html", "call_status"]
 
-BADGE_COLOURS = {Locality.DEVICE: "#1b7f3b", Locality.PRIVATE_NETWORK: "#a15c00", Locality.CLOUD: "#1f5fbf"}
-"""Badge colour by locality: green on device, amber on a private network, blue in the cloud."""
 
 _STYLE = """<style>
 .workbench-panel {gap: 8px; align-items: stretch}
@@ -40,11 +41,35 @@ _STYLE = """<style>
 .workbench-error {color: #b00020; white-space: pre-wrap; font-size: 12px}
 </style>"""
 
+# The frozen panel: the same columns as plain HTML. Inline styles too, for viewers that drop <style>.
+_STATIC_PANEL = "display:flex;flex-wrap:wrap;gap:8px;align-items:stretch"
+_STATIC_COLUMN = "flex:1 1 0;min-width:180px;border:1px solid #ccc;border-radius:4px;padding:6px 8px;line-height:1.35"
+_STATIC_ANSWER = ("white-space:pre-wrap;font-family:var(--jp-code-font-family,monospace);font-size:12px;"
+                  "line-height:1.4;min-height:3em;max-height:24em;overflow-y:auto;margin:4px 0")
+_CANCELLED = "CallCancelled"
+
 
 def badge_html(locality: Locality, provider: str = "") -> str:
     """The locality badge: ``on device``, ``private network`` or ``cloud · PROVIDER``."""
     text = locality.label if locality is not Locality.CLOUD or not provider else f"cloud · {provider}"
-    return f"<span class='workbench-badge' style='background:{BADGE_COLOURS[locality]}'>{html.escape(text)}</span>"
+    return f"<span class='workbench-badge' style='background:{locality_colour(locality)}'>{html.escape(text)}</span>"
+
+
+def call_status(record: CallRecord) -> str:
+    """A column's status word: done, stopped at max tokens, interrupted after N tokens, or failed."""
+    if record.error_type == _CANCELLED:
+        count = record.output_tokens or 0
+        return f"interrupted after {count} token{'' if count == 1 else 's'}"
+    if not record.ok:
+        return "failed"
+    limit = record.params.get("max_tokens")
+    if isinstance(limit, int) and record.output_tokens is not None and record.output_tokens >= limit:
+        return "stopped at max tokens"
+    return "done"
+
+
+def _header_html(target: str, badge: str, status: str) -> str:
+    return f"<b>{html.escape(target)}</b>{badge} <small>{html.escape(status)}</small>"
 
 
 def _footer_html(record: CallRecord) -> str:
@@ -65,6 +90,9 @@ class _Column:
     call_id: str | None = None
     text: str = ""
     dirty: bool = False
+    badge: str = ""
+    status: str = "waiting"
+    recorded: bool = False
 
 
 class Panel(BaseSink):
@@ -91,10 +119,13 @@ class Panel(BaseSink):
         self.widget.add_class("workbench-panel")
         self._style = widgets.HTML(_STYLE)
         self.container = widgets.VBox([self._style, self.widget])
+        self.finished = False
+        """Whether :meth:`finish` froze the panel (it then displays as plain HTML and text)."""
 
     @staticmethod
     def _column(spec: str) -> _Column:
-        header = widgets.HTML(f"<b>{html.escape(spec)}</b> <small>waiting</small>")
+        header = widgets.HTML(_header_html(spec, "", "waiting"))
+        header.add_class("workbench-header")
         answer = widgets.HTML("")
         answer.add_class("workbench-answer")
         footer = widgets.HTML("")
@@ -122,10 +153,8 @@ class Panel(BaseSink):
                 self.widget.children = (*self.widget.children, column.box)
             column.call_id = start.call_id
             self._by_call[start.call_id] = column
-        column.header.value = (
-            f"<b>{html.escape(start.target)}</b>{badge_html(start.locality, start.provider)}"
-            f" <small>streaming</small>"
-        )
+            column.badge, column.status = badge_html(start.locality, start.provider), "streaming"
+        column.header.value = _header_html(start.target, column.badge, column.status)
 
     def on_delta(self, call_id: str, text: str) -> None:
         """Buffer text; redraw now if the last redraw is ``update_interval`` old, else schedule one."""
@@ -170,14 +199,11 @@ class Panel(BaseSink):
             column = self._by_call.get(record.call_id)
             if column is None:
                 return
-            column.text, column.dirty = record.response, False
-        status = "done" if record.ok else "failed"
-        column.header.value = (
-            f"<b>{html.escape(record.target)}</b>{badge_html(record.locality, record.provider)}"
-            f" <small>{status}</small>"
-        )
+            column.text, column.dirty, column.recorded = record.response, False, True
+            column.badge, column.status = badge_html(record.locality, record.provider), call_status(record)
+        column.header.value = _header_html(record.target, column.badge, column.status)
         answer = html.escape(record.response)
-        if not record.ok:
+        if not record.ok and record.error_type != _CANCELLED:  # the status says it was interrupted
             answer += (
                 f"<div class='workbench-error'><b>{html.escape(record.error_type or 'Error')}</b>: "
                 f"{html.escape(record.error_message or '')}</div>"
@@ -185,7 +211,40 @@ class Panel(BaseSink):
         column.answer.value = answer
         column.footer.value = _footer_html(record)
 
+    def finish(self, *, interrupted: bool = False) -> None:
+        """Freeze the panel at the end of its run: draw what is buffered, give every column a final status.
+
+        A column with no record says ``interrupted`` (or ``no answer`` when the run stopped otherwise).
+        From now on the panel displays as :meth:`static_bundle`, with no widget view.
+        """
+        self.flush()
+        with self._lock:
+            self.finished = True
+            open_columns = [c for c in self._columns if not c.recorded]
+        for column in open_columns:
+            if column.call_id is None:
+                column.status = "interrupted before it started" if interrupted else "no answer"
+            else:
+                column.status = "interrupted" if interrupted else "no answer"
+            column.header.value = _header_html(column.target, column.badge, column.status)
+
+    def static_bundle(self) -> dict[str, str]:
+        """The panel as it looks now, as HTML (the same columns, badges, statuses, answers, figures) and text."""
+        columns = "".join(
+            f"<div class='workbench-column' style='{_STATIC_COLUMN}'>"
+            f"<div class='workbench-header'>{c.header.value}</div>"
+            f"<div class='workbench-answer' style='{_STATIC_ANSWER}'>{c.answer.value}</div>"
+            f"<div class='workbench-footer'>{c.footer.value}</div></div>"
+            for c in self._columns
+        )
+        page = f"{_STYLE}<div class='workbench-panel workbench-static' style='{_STATIC_PANEL}'>{columns}</div>"
+        text = records_text(self._ordered()) if self.records else ""
+        open_lines = [f"{c.target}: {c.status}" for c in self._columns if not c.recorded]
+        return {"text/html": page, "text/plain": "\n".join(filter(None, [text, *open_lines]))}
+
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+        if self.finished:
+            return dict(self.static_bundle())
         bundle: dict[str, Any] = self.container._repr_mimebundle_(**kwargs) or {}
         if self.records:  # for frontends without widgets (nbconvert, GitHub): the same comparison
             bundle["text/html"] = records_html(self._ordered())

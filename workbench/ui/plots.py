@@ -184,7 +184,7 @@ class LivePlots(BaseSink):
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
         bundle: dict[str, Any] = self.widget._repr_mimebundle_(**kwargs) or {}
         bundle["text/plain"] = (
-            f"LivePlots: {self.count} calls (shown as widgets in Jupyter; "
+            f"LivePlots: {self.count} call{'' if self.count == 1 else 's'} (shown as widgets in Jupyter; "
             "workbench.plots.from_store() for static figures)"
         )
         return bundle
