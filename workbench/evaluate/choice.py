@@ -4,7 +4,7 @@ The answer is read in tiers, and the first tier that names a letter decides:
 
 1. the whole answer is a letter: ``C``, ``(C)``, ``**C.**``;
 2. a stated answer: ``The answer is (C)``, ``Answer: C``, ``\\boxed{C}``;
-3. the answer opens with an option: ``C) Paris``, ``(C) Paris``, ``C. Paris``;
+3. a line opens with an option: ``C) Paris``, ``(C) Paris``, ``C. Paris`` (several such lines: ambiguous);
 4. a choice in words: ``I think it's B``, ``I'd go with option D``;
 5. a capital letter standing alone in prose (not the pronoun "I", not the article "A").
 
@@ -42,7 +42,7 @@ def _tiers(letters: str) -> list[tuple[str, re.Pattern[str]]]:
             rf"(?i:\banswer\s*(?:is|:|=|would be|should be|must be)|\\boxed\{{)\s*:?\s*"
             rf"(?i:(?:option|choice|letter)\s+)?{_OPEN}{several}"
         )),
-        ("the opening option", re.compile(rf"^[*_\s]*(?:\(({x})\)|({x})[).:\]]){_END}")),
+        ("an option line", re.compile(rf"^[*_ \t]*(?:\(({x})\)|({x})[).:\]]){_END}", re.MULTILINE)),
         ("a choice in words", re.compile(
             rf"(?i:\bit'?s|\bit is|\bwould be|\bshould be|\bmust be|\bgo with|\bchoose|\bpick|\bselect|"
             rf"\boption|\bchoice|\bletter)\s+(?:either\s+|[a-z]+ly\s+)?{_OPEN}{several}"
