@@ -102,6 +102,7 @@ def test_hashed_ids_survive_reordering_and_reruns(tmp_path: Path) -> None:
         i.item_id: i.references["answer"] for i in backward
     }
     assert forward[0].item_id == item_hash(ROWS[0]) and len(forward[0].item_id) == 12
+    assert item_hash({"a": 1, "b": "x"}) == item_hash({"b": "x", "a": 1}) != item_hash({"a": 1, "b": "y"})
     assert len(set(forward.item_ids)) == 3
 
 
@@ -264,10 +265,11 @@ def test_items_and_their_references_are_immutable() -> None:
 
 
 def test_fifty_thousand_rows_load_in_well_under_two_seconds(tmp_path: Path) -> None:
+    """CPU time of this process, so other work on a shared machine does not make it flaky (bench: wall time)."""
     rows = [{"question": f"What is {i} plus {i % 7}? Show your work.", "answer": str(i + i % 7)} for i in range(50_000)]
     path = write_csv(tmp_path / "big.csv", rows)
-    start = time.perf_counter()
+    start, wall = time.process_time(), time.perf_counter()
     data = load_dataset(path, "Q: {question}\nA:", system="Be brief.")
-    elapsed = time.perf_counter() - start
+    cpu, wall = time.process_time() - start, time.perf_counter() - wall
     assert len(data) == 50_000 and data[-1].line == 50_001
-    assert elapsed < 2.0, f"50,000 rows took {elapsed:.2f} s"
+    assert cpu < 2.0, f"50,000 rows took {cpu:.2f} s of CPU ({wall:.2f} s wall)"

@@ -25,6 +25,7 @@ from workbench.evaluate import (
     NumericMatch,
     RegexMatch,
     check_graders,
+    chosen_letters,
     final_number,
     load_dataset,
     parse_grader,
@@ -307,5 +308,13 @@ def test_check_graders_fails_on_a_bad_reference_before_any_call() -> None:
         check_graders([parse_grader("exact:gold")], load_dataset([{"q": "a", "gold": None}], "{q}"))
 
 
-def test_final_number_is_exported_for_reuse() -> None:
+def test_final_number_reads_long_numbers_and_odd_casing_whole() -> None:
     assert final_number("#### 7") == (7.0, "7", "after '####'")
+    long = "1,234,567,890,123,456,789,012,345,678,901,234"
+    answer = f"{'word ' * 30}a total of {long} grains"
+    assert final_number(answer) == (float(long.replace(",", "")), long, "last number")
+    assert final_number("\u0130\u0130\u0130\u0130 answer: 3, then 4") == (3.0, "3", "after 'answer:'")
+
+
+def test_choice_keeps_positions_when_lower_case_is_longer() -> None:
+    assert chosen_letters("\u0130stanbul \u0130zmir, the answer is C, not Ankara") == (["C"], "a stated answer")

@@ -13,12 +13,15 @@ A tier that names several letters (``A or C``) scores 0, with a reason: an ambig
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from workbench.errors import ConfigError
 from workbench.evaluate.datasets import Item
-from workbench.evaluate.graders import Grade
+from workbench.evaluate.graders import Grade, lower_aligned
 
 __all__ = ["ChoiceMatch", "chosen_letters"]
 
@@ -33,22 +36,44 @@ _NOT_ARTICLE = frozenset({  # words that can follow the letter A but not the art
 })
 
 
-def _tiers(letters: str) -> list[tuple[str, re.Pattern[str]]]:
+# Keywords are found in the lower-cased answer (fast literal alternations); the letter after them in the answer.
+_STATED_KEY = re.compile(r"answer\s*(?:is|:|=|would be|should be|must be)|\\boxed\{")
+_WORDS_KEY = re.compile(
+    r"(?:it['\u2019]?s|it is|would be|should be|must be|go with|choose|pick|select|option|choice|letter)\b"
+)
+
+
+@dataclass(frozen=True)
+class _Patterns:
+    whole: re.Pattern[str]
+    stated: re.Pattern[str]
+    option_line: re.Pattern[str]
+    words: re.Pattern[str]
+    prose: re.Pattern[str]
+
+
+@functools.lru_cache(maxsize=32)
+def _patterns(letters: str) -> _Patterns:
     x = f"[{letters}]"
     several = rf"({x}{_END}(?:{_LIST_SEP}\(?{x}\)?{_END})*)"
-    return [
-        ("the whole answer", re.compile(rf"^\W*({x})\W*$")),
-        ("a stated answer", re.compile(
-            rf"(?i:\banswer\s*(?:is|:|=|would be|should be|must be)|\\boxed\{{)\s*:?\s*"
-            rf"(?i:(?:option|choice|letter)\s+)?{_OPEN}{several}"
-        )),
-        ("an option line", re.compile(rf"^[*_ \t]*(?:\(({x})\)|({x})[).:\]]){_END}", re.MULTILINE)),
-        ("a choice in words", re.compile(
-            rf"(?i:\bit'?s|\bit is|\bwould be|\bshould be|\bmust be|\bgo with|\bchoose|\bpick|\bselect|"
-            rf"\boption|\bchoice|\bletter)\s+(?:either\s+|[a-z]+ly\s+)?{_OPEN}{several}"
-        )),
-        ("a letter in the prose", re.compile(rf"(?<![\w{_QUOTES}\-])({x}){_END}(?!-\w)(\s+[a-z]+)?")),
-    ]
+    return _Patterns(
+        whole=re.compile(rf"\W*({x})\W*"),
+        stated=re.compile(rf"\s*:?\s*(?i:(?:option|choice|letter)\s+)?{_OPEN}{several}"),
+        option_line=re.compile(rf"^[*_ \t]*(?:\(({x})\)|({x})[).:\]]){_END}", re.MULTILINE),
+        words=re.compile(rf"\s+(?:either\s+|[a-z]+ly\s+)?{_OPEN}{several}"),
+        # The letter first, then what precedes it: the engine can skip to candidate letters.
+        prose=re.compile(rf"({x})(?<![\w{_QUOTES}\-]{x}){_END}(?!-\w)(\s+[a-z]+)?"),
+    )
+
+
+def _after_keys(key: re.Pattern[str], tail: re.Pattern[str], answer: str, lowered: str) -> Iterator[str]:
+    for match in key.finditer(lowered):
+        start = match.start()
+        if start and lowered[start - 1].isalnum() and match.group(0)[0] != "\\":
+            continue  # inside a word
+        found = tail.match(answer, match.end())
+        if found is not None:
+            yield found.group(1)
 
 
 def _from_prose(match: re.Match[str]) -> str | None:
@@ -63,26 +88,24 @@ def _from_prose(match: re.Match[str]) -> str | None:
 
 def chosen_letters(answer: str, letters: str = LETTERS) -> tuple[list[str], str]:
     """The distinct letters the deciding tier names (in order) and the tier's name; ``([], "")`` if none."""
-    for name, pattern in _compiled(letters):
+    patterns = _patterns(letters)
+    whole = patterns.whole.fullmatch(answer)
+    if whole is not None:
+        return [whole.group(1)], "the whole answer"
+    lowered = lower_aligned(answer)
+    tiers: tuple[tuple[str, Iterator[str]], ...] = (  # generators: a later tier is read only if needed
+        ("a stated answer", _after_keys(_STATED_KEY, patterns.stated, answer, lowered)),
+        ("an option line", (g for m in patterns.option_line.finditer(answer) for g in m.groups() if g)),
+        ("a choice in words", _after_keys(_WORDS_KEY, patterns.words, answer, lowered)),
+        ("a letter in the prose", (c for m in patterns.prose.finditer(answer) if (c := _from_prose(m)))),
+    )
+    for name, groups in tiers:
         found: list[str] = []
-        for match in pattern.finditer(answer):
-            if name == "a letter in the prose":
-                picked = [_from_prose(match)]
-            else:
-                picked = [c for g in match.groups() if g for c in g if c in letters]
-            found.extend(p for p in picked if p and p not in found)
+        for group in groups:
+            found.extend(c for c in group if c in letters and c not in found)
         if found:
             return found, name
     return [], ""
-
-
-_CACHE: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
-
-
-def _compiled(letters: str) -> list[tuple[str, re.Pattern[str]]]:
-    if letters not in _CACHE:
-        _CACHE[letters] = _tiers(letters)
-    return _CACHE[letters]
 
 
 class ChoiceMatch:

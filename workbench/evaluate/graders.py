@@ -28,6 +28,7 @@ __all__ = [
     "NormalizedMatch",
     "RegexMatch",
     "check_graders",
+    "lower_aligned",
     "normalize",
 ]
 
@@ -128,6 +129,14 @@ class ExactMatch(_ColumnGrader):
 
 _ARTICLES = re.compile(r"\b(?:a|an|the)\b")
 _PUNCTUATION = {ord(c): " " for c in string.punctuation}
+
+
+def lower_aligned(text: str) -> str:
+    """``text.lower()``, keeping every character at its index (a character whose lower case is longer stays)."""
+    lowered = text.lower()
+    if len(lowered) == len(text):
+        return lowered
+    return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
 
 
 def normalize(text: str) -> str:

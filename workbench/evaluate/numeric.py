@@ -10,18 +10,20 @@ Numbers written in words are not read.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from workbench.errors import ConfigError
 from workbench.evaluate.datasets import Item
-from workbench.evaluate.graders import Grade
+from workbench.evaluate.graders import Grade, lower_aligned
 
 __all__ = ["NumericMatch", "final_number", "parse_tolerance"]
 
 _NUMBER = re.compile(
-    r"""(?<![\w.])
+    r"""(?=[-+\u2212$€£¥₹.\d])(?<![\w.])                # a lookahead first lets the engine skip ahead
     (?P<sign>[-+\u2212]?)(?:[$€£¥₹]\s?)?(?P<sign2>[-+\u2212]?)
     (?P<num>
         (?P<whole>\d+)\ (?P<fn>\d+)/(?P<fd>\d+)        # 2 1/2
@@ -32,8 +34,11 @@ _NUMBER = re.compile(
     )(?!\d)""",
     re.VERBOSE,
 )
-_MARKERS = re.compile(r"####|\\boxed\{|\b(?:final\s+)?answer\s*(?:is|:|=)|\bresult\s*(?:is|:)", re.IGNORECASE)
+# Searched in the lower-cased answer (case-sensitive alternations of literals are fast).
+_MARKERS = re.compile(r"####|\\boxed\{|answer\s*(?:is|:|=)|result\s*(?:is|:)")
 _FRAC = re.compile(r"\\d?frac\{\s*(\d+)\s*\}\{\s*(\d+)\s*\}")
+_DIGITS = "0123456789"
+_WINDOW = 40  # characters before the last digit that surely hold the whole last number
 
 
 def _value(match: re.Match[str]) -> float | None:
@@ -48,30 +53,50 @@ def _value(match: re.Match[str]) -> float | None:
         number = int(match["n"]) / int(match["d"])
     else:
         number = float(match["num"].replace(",", ""))
+    if not math.isfinite(number):
+        return None
     return -number if negative else number
 
 
-def _numbers(text: str) -> list[tuple[float, str]]:
-    out = []
-    for match in _NUMBER.finditer(text):
+def _numbers(text: str, start: int = 0) -> Iterator[tuple[float, str]]:
+    for match in _NUMBER.finditer(text, start):
         value = _value(match)
-        if value is not None and math.isfinite(value):
-            out.append((value, match.group(0).strip()))
-    return out
+        if value is not None:
+            yield value, match.group(0).strip()
+
+
+def _last_number(text: str) -> tuple[float, str] | None:
+    last_digit = max(map(text.rfind, _DIGITS))
+    if last_digit < 0:
+        return None
+    start = max(0, last_digit - _WINDOW)
+    if start:  # begin at a space, never inside a number written without spaces ("1,234,567")
+        start = max(text.rfind(" ", 0, start), text.rfind("\n", 0, start)) + 1
+    found = list(_numbers(text, start)) or (list(_numbers(text)) if start else [])
+    return found[-1] if found else None
 
 
 def final_number(text: str) -> tuple[float, str, str] | None:
     """The answer's number, the text it was read from, and how it was found; ``None`` if there is none."""
-    text = _FRAC.sub(r"\1/\2", text)
-    markers = list(_MARKERS.finditer(text))
-    if markers:
-        after = _numbers(text[markers[-1].end():])
-        if after:
-            return after[0][0], after[0][1], f"after {markers[-1].group(0).strip()!r}"
-    found = _numbers(text)
-    if not found:
-        return None
-    return found[-1][0], found[-1][1], "last number"
+    if "frac{" in text:
+        text = _FRAC.sub(r"\1/\2", text)
+    lowered = lower_aligned(text)
+    marker = None
+    for match in _MARKERS.finditer(lowered):
+        if match.start() == 0 or not lowered[match.start() - 1].isalnum() or match.group(0)[0] in "#\\":
+            marker = match
+    if marker is not None:
+        after = next(_numbers(text, marker.end()), None)
+        if after is not None:
+            return after[0], after[1], f"after {text[marker.start():marker.end()].strip()!r}"
+    last = _last_number(text)
+    return (last[0], last[1], "last number") if last is not None else None
+
+
+@functools.lru_cache(maxsize=65536)
+def _reference_number(text: str) -> float | None:
+    found = final_number(text)
+    return found[0] if found else None
 
 
 def parse_tolerance(text: str) -> tuple[float, bool]:
@@ -112,8 +137,7 @@ class NumericMatch:
         value: Any = item.references.get(self.column)
         if isinstance(value, int | float) and not isinstance(value, bool):
             return float(value) if math.isfinite(value) else None
-        found = final_number(str(value)) if value is not None else None
-        return found[0] if found else None
+        return _reference_number(str(value)) if value is not None else None
 
     def check(self, item: Item) -> None:
         """The reference must hold a number."""
