@@ -9,6 +9,7 @@ import json
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -91,8 +92,11 @@ def test_parquet_loads_with_pyarrow_or_names_the_install(tmp_path: Path) -> None
         with pytest.raises(ConfigError, match=r"needs pyarrow: pip install pyarrow"):
             load_dataset(path, "{question}")
     else:
-        pd.DataFrame(ROWS).to_parquet(path)
-        assert [i.prompt for i in load_dataset(path, "{question}")] == [r["question"] for r in ROWS]
+        rows = [{**row, "choices": ["x", "y"]} for row in ROWS]
+        pd.DataFrame(rows).to_parquet(path)
+        data = load_dataset(path, "{question} {choices[1]}")
+        assert [i.prompt for i in data] == [r["question"] + " y" for r in ROWS]
+        assert data[0].references["choices"] == ("x", "y") and data[0].item_id == item_hash(rows[0])
 
 
 def test_hashed_ids_survive_reordering_and_reruns(tmp_path: Path) -> None:
@@ -115,6 +119,9 @@ def test_csv_cells_stay_text_so_ids_do_not_depend_on_other_rows(tmp_path: Path) 
 def test_dataframe_numpy_values_hash_like_python_values() -> None:
     rows = [{"prompt": "p", "n": 3, "x": 0.5}]
     assert load_dataset(pd.DataFrame(rows))[0].item_id == load_dataset(rows)[0].item_id == item_hash(rows[0])
+    arrays = pd.DataFrame({"prompt": ["p"], "choices": [np.array(["a", "b"], dtype=object)]})  # as Parquet gives
+    item = load_dataset(arrays)[0]
+    assert item.references["choices"] == ("a", "b") and item.item_id == item_hash({"prompt": "p", "choices": ["a", "b"]})
 
 
 def test_id_column_gives_the_ids(tmp_path: Path) -> None:

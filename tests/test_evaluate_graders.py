@@ -316,5 +316,9 @@ def test_final_number_reads_long_numbers_and_odd_casing_whole() -> None:
     assert final_number("\u0130\u0130\u0130\u0130 answer: 3, then 4") == (3.0, "3", "after 'answer:'")
 
 
+def test_choice_keywords_must_be_whole_words() -> None:
+    assert chosen_letters("Under the adoption C rules, I choose B.") == (["B"], "a choice in words")
+
+
 def test_choice_keeps_positions_when_lower_case_is_longer() -> None:
     assert chosen_letters("\u0130stanbul \u0130zmir, the answer is C, not Ankara") == (["C"], "a stated answer")

@@ -176,5 +176,12 @@ def _from_frame(frame: pd.DataFrame, source: str) -> Rows:
         raise ConfigError(f"{source}: column name {bad[0]!r} is not text; name every column with a string.")
     if frame.columns.duplicated().any():
         raise ConfigError(f"{source}: two columns share a name; give every column its own name.")
-    # to_dict boxes numpy scalars as Python ones, so a row hashes the same as from a list of dicts.
-    return Rows(source, frame.to_dict("records"))  # type: ignore[arg-type]
+    # to_dict boxes numpy scalars as Python ones, so a row hashes the same as from a list of dicts;
+    # list cells (Parquet) come as numpy arrays, made lists here for the same reason.
+    rows: list[dict[str, Any]] = frame.to_dict("records")  # type: ignore[assignment]
+    arrays = [c for c in frame.columns if frame[c].dtype == object and any(hasattr(v, "tolist") for v in frame[c])]
+    for row in rows if arrays else ():
+        for column in arrays:
+            if hasattr(row[column], "tolist"):
+                row[column] = row[column].tolist()
+    return Rows(source, rows)
