@@ -121,7 +121,8 @@ def test_dataframe_numpy_values_hash_like_python_values() -> None:
     assert load_dataset(pd.DataFrame(rows))[0].item_id == load_dataset(rows)[0].item_id == item_hash(rows[0])
     arrays = pd.DataFrame({"prompt": ["p"], "choices": [np.array(["a", "b"], dtype=object)]})  # as Parquet gives
     item = load_dataset(arrays)[0]
-    assert item.references["choices"] == ("a", "b") and item.item_id == item_hash({"prompt": "p", "choices": ["a", "b"]})
+    assert item.references["choices"] == ("a", "b")
+    assert item.item_id == item_hash({"prompt": "p", "choices": ["a", "b"]})
 
 
 def test_id_column_gives_the_ids(tmp_path: Path) -> None:
