@@ -55,8 +55,10 @@ def test_csv_rows_become_items_with_filled_messages_and_references(tmp_path: Pat
 
 
 def test_no_system_prompt_sends_the_user_message_alone() -> None:
-    data = load_dataset([{"prompt": "Hello"}])
-    assert data[0].messages == ({"role": "user", "content": "Hello"},)
+    data = load_dataset([{"prompt": "Hello {name}", "name": "Ada"}], "{name}: hi")
+    assert data[0].messages == ({"role": "user", "content": "Ada: hi"},)
+    frame = data.to_pandas()
+    assert frame.loc[0, "prompt"] == "Ada: hi" and frame.loc[0, "prompt (reference)"] == "Hello {name}"
 
 
 def test_quoted_multi_line_cells_keep_their_line_numbers(tmp_path: Path) -> None:

@@ -75,6 +75,9 @@ def test_contains_and_not_contains_with_a_column_or_a_literal() -> None:
     assert score(Contains(text="sorry", negate=True), "Sorry, I can't.", answer="x") == 1.0
     assert score(Contains(text="Sorry", negate=True), "Sorry, I can't.", answer="x") == 0.0
     assert parse_grader('not-contains:"as an AI"').grade("As an AI, no", item()).score == 1.0
+    assert parse_grader('not-icontains:"as an AI"').grade("As an AI, no", item()).score == 0.0
+    assert parse_grader("icontains:answer").grade("PARIS!", item(answer="paris")).score == 1.0
+    assert parse_grader("icontains:answer").name == "icontains:answer"
     with pytest.raises(ConfigError, match="exactly one"):
         Contains("answer", text="x")
 

@@ -96,11 +96,19 @@ class Dataset:
         return self._by_id[item_id]
 
     def to_pandas(self) -> pd.DataFrame:
-        """One row per item: ``item_id``, ``row``, ``prompt``, ``system``, then the reference columns."""
+        """One row per item: ``item_id``, ``row``, ``prompt`` (filled), ``system``, then the reference columns.
+
+        A reference column named like one of the first four is shown as ``NAME (reference)``.
+        """
         import pandas as pd
 
+        own = ("item_id", "row", "prompt", "system")
         return pd.DataFrame(
-            [{"item_id": i.item_id, "row": i.row, "prompt": i.prompt, "system": i.system, **i.references} for i in self]
+            [
+                dict(zip(own, (i.item_id, i.row, i.prompt, i.system), strict=True))
+                | {f"{k} (reference)" if k in own else k: v for k, v in i.references.items()}
+                for i in self
+            ]
         )
 
 

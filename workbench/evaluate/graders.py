@@ -162,13 +162,16 @@ class NormalizedMatch(_ColumnGrader):
 
 
 class Contains(_ColumnGrader):
-    """The answer contains the reference column's text, or a literal ``text`` (``negate``: must not)."""
+    """The answer contains the reference column's text, or a literal ``text`` (``negate``: must not).
+
+    ``ignore_case`` compares case-folded text; its spec is ``icontains`` (``not-icontains``).
+    """
 
     def __init__(self, column: str | None = None, *, text: str | None = None, negate: bool = False,
                  ignore_case: bool = False) -> None:
         if (column is None) == (text is None):
             raise ConfigError("Contains takes a column or text=, exactly one of them.")
-        self.kind = "not-contains" if negate else "contains"
+        self.kind = ("not-" if negate else "") + ("icontains" if ignore_case else "contains")
         super().__init__(column or "")
         self.text, self.negate, self.ignore_case = text, negate, ignore_case
         if text is not None:
@@ -232,7 +235,7 @@ class CallableGrader:
         """A function checks its own input."""
 
     def grade(self, answer: str, item: Item) -> Grade:
-        """The function's verdict as a Grade; anything else it returns is a ``ConfigError``."""
+        """The function's verdict as a Grade; another return is a ``ConfigError``; what it raises propagates."""
         value = self.fn(answer, item)
         if isinstance(value, Grade):
             return value

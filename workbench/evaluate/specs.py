@@ -1,6 +1,7 @@
 """Grader spec strings, as the CLI takes them: ``exact:answer``, ``numeric:answer:0.01``, ``regex:^\\d+$``, ...
 
-``contains:COLUMN`` reads a column; ``contains:"text"`` (quoted) looks for the literal text.
+``contains:COLUMN`` reads a column; ``contains:"text"`` (quoted) looks for the literal text;
+``icontains`` ignores case.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ GRADER_SPECS = (
     'contains:"TEXT"',
     "not-contains:COLUMN",
     'not-contains:"TEXT"',
+    "icontains:COLUMN",
+    "not-icontains:COLUMN",
     "json",
     "json-schema:PATH",
 )
@@ -37,9 +40,11 @@ def _literal(arg: str) -> str | None:
     return None
 
 
-def _contains(arg: str, negate: bool) -> Grader:
+def _contains(arg: str, negate: bool, ignore_case: bool = False) -> Grader:
     text = _literal(arg)
-    return Contains(text=text, negate=negate) if text is not None else Contains(arg, negate=negate)
+    if text is not None:
+        return Contains(text=text, negate=negate, ignore_case=ignore_case)
+    return Contains(arg, negate=negate, ignore_case=ignore_case)
 
 
 def _numeric(arg: str) -> Grader:
@@ -59,6 +64,8 @@ _MAKERS: dict[str, Callable[[str], Grader]] = {
     "regex": RegexMatch,
     "contains": lambda arg: _contains(arg, False),
     "not-contains": lambda arg: _contains(arg, True),
+    "icontains": lambda arg: _contains(arg, False, True),
+    "not-icontains": lambda arg: _contains(arg, True, True),
     "json-schema": JsonSchemaValid,
 }
 
