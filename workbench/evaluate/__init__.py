@@ -1,0 +1,104 @@
+"""Evaluations: a dataset of prompts, and deterministic graders that score each answer.
+
+>>> from workbench.evaluate import load_dataset, parse_grader, check_graders
+>>> data = load_dataset("gsm8k.jsonl", prompt="{question}", id_column="id")
+>>> graders = [parse_grader("numeric:answer")]
+>>> check_graders(graders, data)       # every reference usable, before any call is made
+>>> graders[0].grade("... so she makes $18.\\n#### 18", data[0])
+Grade(score=1.0, reason="18 (after '####') = 18")
+
+Datasets (:func:`load_dataset`) read CSV/TSV, JSON Lines, a JSON array, Parquet (with pyarrow),
+a pandas DataFrame or a list of dicts into immutable :class:`Item` s: a stable id, the filled
+prompt and system templates, and the reference columns. Graders (:func:`parse_grader` specs, or
+the classes) return a :class:`Grade` with a score in [0, 1] and a reason; none calls a model.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from workbench.evaluate.choice import ChoiceMatch, chosen_letters
+    from workbench.evaluate.datasets import Dataset, Item, item_hash, load_dataset
+    from workbench.evaluate.graders import (
+        CallableGrader,
+        Contains,
+        ExactMatch,
+        Grade,
+        Grader,
+        NormalizedMatch,
+        RegexMatch,
+        check_graders,
+        normalize,
+    )
+    from workbench.evaluate.jsongraders import JsonSchemaValid, JsonValid
+    from workbench.evaluate.numeric import NumericMatch, final_number
+    from workbench.evaluate.specs import GRADER_SPECS, parse_grader
+    from workbench.evaluate.template import fill_template, template_columns
+
+# Submodules load on first use (PEP 562), so importing the package stays cheap.
+_EXPORTS = {
+    "CallableGrader": "workbench.evaluate.graders",
+    "ChoiceMatch": "workbench.evaluate.choice",
+    "Contains": "workbench.evaluate.graders",
+    "Dataset": "workbench.evaluate.datasets",
+    "ExactMatch": "workbench.evaluate.graders",
+    "GRADER_SPECS": "workbench.evaluate.specs",
+    "Grade": "workbench.evaluate.graders",
+    "Grader": "workbench.evaluate.graders",
+    "Item": "workbench.evaluate.datasets",
+    "JsonSchemaValid": "workbench.evaluate.jsongraders",
+    "JsonValid": "workbench.evaluate.jsongraders",
+    "NormalizedMatch": "workbench.evaluate.graders",
+    "NumericMatch": "workbench.evaluate.numeric",
+    "RegexMatch": "workbench.evaluate.graders",
+    "check_graders": "workbench.evaluate.graders",
+    "chosen_letters": "workbench.evaluate.choice",
+    "fill_template": "workbench.evaluate.template",
+    "final_number": "workbench.evaluate.numeric",
+    "item_hash": "workbench.evaluate.datasets",
+    "load_dataset": "workbench.evaluate.datasets",
+    "normalize": "workbench.evaluate.graders",
+    "parse_grader": "workbench.evaluate.specs",
+    "template_columns": "workbench.evaluate.template",
+}
+
+__all__ = [
+    "GRADER_SPECS",
+    "CallableGrader",
+    "ChoiceMatch",
+    "Contains",
+    "Dataset",
+    "ExactMatch",
+    "Grade",
+    "Grader",
+    "Item",
+    "JsonSchemaValid",
+    "JsonValid",
+    "NormalizedMatch",
+    "NumericMatch",
+    "RegexMatch",
+    "check_graders",
+    "chosen_letters",
+    "fill_template",
+    "final_number",
+    "item_hash",
+    "load_dataset",
+    "normalize",
+    "parse_grader",
+    "template_columns",
+]
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name from its submodule on first access."""
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'workbench.evaluate' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_EXPORTS[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
