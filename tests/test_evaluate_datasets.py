@@ -87,18 +87,22 @@ def test_tsv_jsonl_json_list_and_dataframe_give_the_same_items(tmp_path: Path) -
         ], source
 
 
-def test_parquet_loads_with_pyarrow_or_names_the_install(tmp_path: Path) -> None:
+def test_parquet_loads_with_pyarrow(tmp_path: Path) -> None:
     path = tmp_path / "q.parquet"
-    if importlib.util.find_spec("pyarrow") is None and importlib.util.find_spec("fastparquet") is None:
-        path.write_bytes(b"PAR1")
-        with pytest.raises(ConfigError, match=r"needs pyarrow: pip install pyarrow"):
-            load_dataset(path, "{question}")
-    else:
-        rows = [{**row, "choices": ["x", "y"]} for row in ROWS]
-        pd.DataFrame(rows).to_parquet(path)
-        data = load_dataset(path, "{question} {choices[1]}")
-        assert [i.prompt for i in data] == [r["question"] + " y" for r in ROWS]
-        assert data[0].references["choices"] == ("x", "y") and data[0].item_id == item_hash(rows[0])
+    rows = [{**row, "choices": ["x", "y"]} for row in ROWS]
+    pd.DataFrame(rows).to_parquet(path)  # pyarrow comes with the dev extra ([parquet])
+    data = load_dataset(path, "{question} {choices[1]}")
+    assert [i.prompt for i in data] == [r["question"] + " y" for r in ROWS]
+
+
+def test_parquet_without_an_engine_names_the_install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "q.parquet"
+    path.write_bytes(b"PAR1")
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name in ("pyarrow", "fastparquet")
+                        else real(name, *a))  # fmt: skip
+    with pytest.raises(ConfigError, match=r"needs pyarrow: pip install .hybrid-workbench\[parquet\]."):
+        load_dataset(path, "{question}")
 
 
 def test_hashed_ids_survive_reordering_and_reruns(tmp_path: Path) -> None:
