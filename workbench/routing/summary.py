@@ -9,6 +9,7 @@ line from all-edge to all-cloud), not one noisy draw.
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -40,6 +41,8 @@ QUALITY_TARGET = 0.95
 """Routings are compared at the smallest cloud share reaching this fraction of the cloud model's accuracy."""
 CLAIM = 0.60
 """The claimed saving is 60-80% of the all-cloud cost; it holds when the best policy saves at least this."""
+WIDTH = 110
+"""Printed verdict lines wrap at this many characters."""
 METRICS = ("apgr", "cloud_share", "cloud_cost_share", "cost_saved", "fewer_calls_than_random")
 _HEADERS = {
     "apgr": "APGR",
@@ -157,7 +160,8 @@ def verdict(seeds: pd.DataFrame, label: str) -> list[str]:
     """What the per-seed table says about the 60-80% saving claim on ``label``, and why, as printed lines.
 
     The best policy is the real one (not the oracle) with the highest median cost saved; when another
-    sends fewer calls to the cloud, the cost-weighted share says why it saves less.
+    sends fewer calls to the cloud, the cost-weighted share says why it saves less. Each line is wrapped
+    at :data:`WIDTH` characters.
     """
     rows = summarise(seeds).loc[label]
     median = {m: rows[(m, "median")] for m in METRICS}
@@ -189,7 +193,7 @@ def verdict(seeds: pd.DataFrame, label: str) -> list[str]:
         f"  -> the 60-80% saving claim {'HOLDS' if holds else 'DOES NOT HOLD'} here"
         + ("." if holds else f"; it would take a router close to the oracle ({saved['oracle']:.0%}).")
     )
-    return lines
+    return [textwrap.fill(line, WIDTH, subsequent_indent="    ", break_on_hyphens=False) for line in lines]
 
 
 def main() -> int:
