@@ -3,7 +3,9 @@
 Policies (:class:`Policy`) score prompts and decide live on a :class:`~workbench.request.Request`
 (:meth:`Policy.decide` -> :class:`Decision`); the same scores replay over recorded outcomes
 (:func:`load_routellm`, :func:`from_run_log`) with a held-out split (:func:`run_experiment`),
-giving quality, dollars, cloud share and the standard routing metrics (APGR, share for X% of the gap).
+giving quality, dollars, cloud share and the standard routing metrics (APGR, share for X% of the gap);
+:func:`per_seed` / :func:`verdict` summarise them over split seeds and :func:`curve_figure` plots them
+in each policy's fixed colour (:data:`POLICY_STYLES`).
 """
 
 from __future__ import annotations
@@ -31,10 +33,19 @@ if TYPE_CHECKING:
     from workbench.routing.live import RoutedRun, aroute, route
     from workbench.routing.metrics import apgr, curve_metrics, oracle_scores, share_for_gap, share_for_quality
     from workbench.routing.outcomes import Outcomes, split
+    from workbench.routing.plots import POLICY_STYLES, curve_figure, policy_style
     from workbench.routing.policy import AlwaysCloud, AlwaysEdge, Policy, RandomPolicy
     from workbench.routing.routellm import default_routellm_dir, load_routellm
     from workbench.routing.rules import RulesPolicy
     from workbench.routing.runlog import from_run_log
+    from workbench.routing.summary import (
+        expected_random,
+        format_table,
+        per_seed,
+        routellm_datasets,
+        summarise,
+        verdict,
+    )
 
 # Submodules load on first use (PEP 562), so importing the package (or the CLI) stays cheap.
 _EXPORTS = {
@@ -77,10 +88,20 @@ _EXPORTS = {
     "split": "workbench.routing.outcomes",
     "sweep": "workbench.routing.evaluate",
     "threshold_for_share": "workbench.routing.calibration",
+    "POLICY_STYLES": "workbench.routing.plots",
+    "curve_figure": "workbench.routing.plots",
+    "policy_style": "workbench.routing.plots",
+    "expected_random": "workbench.routing.summary",
+    "format_table": "workbench.routing.summary",
+    "per_seed": "workbench.routing.summary",
+    "routellm_datasets": "workbench.routing.summary",
+    "summarise": "workbench.routing.summary",
+    "verdict": "workbench.routing.summary",
 }
 
 __all__ = [
     "POLICIES",
+    "POLICY_STYLES",
     "AlwaysCloud",
     "AlwaysEdge",
     "CascadePolicy",
@@ -100,25 +121,33 @@ __all__ = [
     "aroute",
     "bootstrap_metrics",
     "count_tokens",
+    "curve_figure",
     "curve_metrics",
     "default_routellm_dir",
+    "expected_random",
+    "format_table",
     "from_run_log",
     "load_routellm",
     "make_policy",
     "oracle_scores",
+    "per_seed",
     "policy_curves",
+    "policy_style",
     "prepare",
     "price_for",
     "rank_curve",
     "replay",
     "replay_at_quality",
     "route",
+    "routellm_datasets",
     "run_experiment",
     "share_for_gap",
     "share_for_quality",
     "split",
+    "summarise",
     "sweep",
     "threshold_for_share",
+    "verdict",
 ]
 
 

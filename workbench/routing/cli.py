@@ -33,7 +33,8 @@ def _print_report(data: dict[str, Any]) -> None:
     estimated = " (estimated)" if data["cost_estimated"] else ""
     rows = [
         ("threshold", "-" if data["threshold"] is None else f"{data['threshold']:.4g}"),
-        ("cloud share", _share(replay["cloud_share"])),
+        ("cloud share (of calls)", _share(replay["cloud_share"])),
+        ("cloud share of cost (calls weighted by their cloud price)", _share(replay["cloud_cost_share"])),
         ("quality", f"{replay['quality']:.3f}"),
         ("quality edge only / cloud only", f"{replay['quality_edge']:.3f} / {replay['quality_cloud']:.3f}"),
         ("cost", "unknown" if cost is None else f"${cost:.4f}{estimated}"),

@@ -24,7 +24,9 @@ def _finite(value: float) -> float | None:
 class ReplayResult:
     """Totals for one routing of a set of prompts.
 
-    ``cost_usd`` is ``None`` when some price or token count is unknown; ``latency_s`` (mean per prompt)
+    ``cloud_share`` counts calls; ``cloud_cost_share`` weighs each call by its cloud price (the escalated
+    prompts' share of the all-cloud bill), so it exceeds ``cloud_share`` when the escalated prompts are
+    the longer ones. ``cost_usd`` is ``None`` when some price or token count is unknown; ``latency_s`` (mean per prompt)
     is ``None`` when the outcomes carry no latency. ``edge_first``: the edge answered every prompt
     (a cascade), so escalated prompts paid for both calls.
     """
@@ -32,6 +34,7 @@ class ReplayResult:
     n: int
     cloud_calls: int
     cloud_share: float
+    cloud_cost_share: float | None
     quality: float
     quality_edge: float
     quality_cloud: float
@@ -68,6 +71,7 @@ def replay(data: Outcomes, to_cloud: np.ndarray, *, edge_first: bool = False) ->
         n=n,
         cloud_calls=int(mask.sum()),
         cloud_share=float(mask.mean()) if n else 0.0,
+        cloud_cost_share=_finite(float(np.sum(a["cloud_cost_usd"][mask])) / all_cloud) if all_cloud else None,
         quality=float(np.mean(np.where(mask, a["cloud_score"], a["edge_score"]))),
         quality_edge=float(np.mean(a["edge_score"])),
         quality_cloud=float(np.mean(a["cloud_score"])),

@@ -162,14 +162,20 @@ def run_experiment(
 def policy_curves(data: Outcomes, names: Sequence[str], *, seed: int = 0, test_fraction: float = 0.5) -> pd.DataFrame:
     """The quality curve of each policy (and the oracle) on the test split: policy, cloud_share, quality.
 
-    Policies that need edge responses are skipped when the outcomes have none.
+    ``random`` is its expectation, the straight line from all-edge to all-cloud (one random draw only
+    adds noise around it). Policies that need edge responses are skipped when the outcomes have none.
     """
     import pandas as pd
 
     from workbench.routing.metrics import oracle_scores
 
+    _, test = split(data, seed=seed, test_fraction=test_fraction)
     frames = []
     for name in names:
+        if name == "random":
+            ends = [test.frame["edge_score"].mean(), test.frame["cloud_score"].mean()]
+            frames.append(pd.DataFrame({"policy": name, "cloud_share": [0.0, 1.0], "quality": ends}))
+            continue
         policy = make_policy(name, seed=seed)
         if policy.uses_edge_response and data.edge_responses is None:
             continue
@@ -185,7 +191,6 @@ def policy_curves(data: Outcomes, names: Sequence[str], *, seed: int = 0, test_f
             continue
         shares, quality = rank_curve(edge, cloud, scores)
         frames.append(pd.DataFrame({"policy": name, "cloud_share": shares, "quality": quality}))
-    _, test = split(data, seed=seed, test_fraction=test_fraction)
     edge, cloud = test.array("edge_score"), test.array("cloud_score")
     shares, quality = rank_curve(edge, cloud, oracle_scores(edge, cloud))
     frames.append(pd.DataFrame({"policy": "oracle", "cloud_share": shares, "quality": quality}))
