@@ -84,17 +84,25 @@ def test_one_format_for_every_figure() -> None:
     assert (rows["time to first token"], rows["latency"], rows["cost"]) == ("1.38 s", "2.00 s", "$0.000153")
 
 
-def test_replayed_calls_are_marked_and_spend_nothing_and_the_cost_axis_starts_at_zero() -> None:
-    live = make_record(started_at=1.0, latency_s=0.5)
-    replayed = make_record(started_at=2.0, latency_s=0.5, replayed=True)
-    data = traces(latency_figure([live, replayed]))
+def test_a_replay_beside_its_recording_is_only_a_mark_and_a_lone_one_stands_for_it() -> None:
+    live = make_record(started_at=1.0, latency_s=0.5, ttft_s=0.1)
+    again = make_record(started_at=1.0, latency_s=0.5, ttft_s=0.1, replayed=True,
+                        provenance={"replay": {"of": live.call_id}})  # fmt: skip
+    data = traces(latency_figure([live, again]))
     assert data["replayed (recorded figures)"] == ([2], [0.5])
-    assert data["local/smollm2 · latency"] == ([1], [0.5])  # the replay is not a second measurement
-    spend = cost_figure([cloud(started_at=1.0, cost_usd=0.25), cloud(started_at=2.0, cost_usd=0.25, replayed=True)])
-    assert traces(spend)["cloud"] == ([1], [0.25])
-    assert spend.layout.yaxis.rangemode == "nonnegative"
-    flagged = traces(latency_figure([cloud(started_at=1.0), cloud(started_at=2.0, replayed=True)]))
+    assert data["local/smollm2 · latency"] == ([1], [0.5])  # not a second measurement
+    alone = traces(latency_figure([again]))  # a reproduction's fresh log: the replay stands for its recording
+    assert alone["local/smollm2 · latency"] == ([1], [0.5]) and alone["replayed (recorded figures)"] == ([1], [0.5])
+    paid = cloud(started_at=1.0, cost_usd=0.25)
+    paid_again = cloud(started_at=2.0, cost_usd=0.25, replayed=True, provenance={"replay": {"of": paid.call_id}})
+    assert traces(cost_figure([paid, paid_again]))["cloud"] == ([1], [0.25])  # spent once
+    assert traces(cost_figure([paid_again]))["cloud"] == ([1], [0.25])  # as recorded
+    flagged = traces(latency_figure([paid, paid_again]))
     assert flagged["flagged data sent off device"] == ([1], [0.5])
+
+
+def test_the_cost_axis_starts_at_zero() -> None:
+    assert cost_figure([make_record()]).layout.yaxis.rangemode == "nonnegative"
 
 
 def test_the_dashboard_shows_every_call_of_the_log_in_the_order_of_the_static_plots(tmp_path: Path) -> None:

@@ -160,7 +160,9 @@ def _read_json_array(text: str, path: Path) -> Rows:
 
 def _read_parquet(path: Path) -> Rows:
     if importlib.util.find_spec("pyarrow") is None and importlib.util.find_spec("fastparquet") is None:
-        raise ConfigError(f"Reading Parquet ({path}) needs pyarrow: pip install 'hybrid-workbench[parquet]' (or pip install pyarrow).")
+        raise ConfigError(
+            f"Reading Parquet ({path}) needs pyarrow: pip install 'hybrid-workbench[parquet]' (or pip install pyarrow)."
+        )
     import pandas as pd
 
     try:

@@ -20,10 +20,12 @@ from typing import Any
 from workbench.request import CallRecord
 from workbench.sharing.bundle import source_hash
 from workbench.sharing.readable import excerpt, readable_words
+from workbench.ui.plot_series import REPLAY_MARKS
 
 __all__ = ["compare_calls", "compare_outputs", "normalize", "output_items"]
 
 _WIDGET = "application/vnd.jupyter.widget-view+json"
+_PLOTLY = "application/vnd.plotly.v1+json"
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _UUID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b")
 _HEX_ID = re.compile(r"\b[0-9a-f]{32}\b")
@@ -68,6 +70,19 @@ def _text(value: Any) -> str:
     return json.dumps(value, sort_keys=True, default=repr)
 
 
+def _without_replay_marks(figure: Any) -> Any:
+    """A plotly figure without the trace that marks replayed calls (the one mark a replay adds)."""
+    if isinstance(figure, str):
+        try:
+            figure = json.loads(figure)
+        except ValueError:
+            return figure
+    if not isinstance(figure, dict) or not isinstance(figure.get("data"), list):
+        return figure
+    kept = [t for t in figure["data"] if not (isinstance(t, dict) and t.get("name") == REPLAY_MARKS)]
+    return {**figure, "data": kept}
+
+
 def output_items(cell: Any) -> list[tuple[str, dict[str, str]]]:
     """A cell's outputs in order, as ``(kind, {form: normalized text})``.
 
@@ -82,7 +97,10 @@ def output_items(cell: Any) -> list[tuple[str, dict[str, str]]]:
             if output.get("name") == "stdout":
                 stdout += _text(output.get("text", ""))
         elif kind in ("display_data", "execute_result"):
-            data = output.get("data", {})
+            data = dict(output.get("data", {}))
+            if _PLOTLY in data:  # a figure: its JSON is compared, not the HTML drawn from it
+                data.pop("text/html", None)
+                data[_PLOTLY] = _without_replay_marks(data[_PLOTLY])
             items.append(("display", {m: normalize(_text(v)) for m, v in sorted(data.items()) if m != _WIDGET}))
         elif kind == "error":
             items.append(("error", {"error": normalize(f"{output.get('ename')}: {output.get('evalue')}")}))

@@ -1,28 +1,46 @@
 """The series behind the plots: records -> points, built incrementally and shared by static and live figures.
 
 Calls are numbered in the order they started (:func:`in_log_order`). The latency builder plots
-time to first token and latency by target, failed calls as crosses, replayed calls as diamonds,
-and rings calls that sent flagged data off the device; a call never sent is only counted. The cost
-builder adds up dollars spent, edge against cloud.
+time to first token and latency by target, failed calls as crosses, and rings calls that sent
+flagged data off the device; a call never sent is only counted. The cost builder adds up dollars,
+edge against cloud.
+
+A replayed call (answered from the run log) is marked with a violet diamond. When the call it
+replays is in the same figure, it is only that mark: it adds no second measurement and no spend.
+When it stands alone (a reproduction's fresh log), it stands for its recording and is drawn as the
+recording was, mark included.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import plotly.graph_objects as go
 
-from workbench.request import CallRecord, Locality
+from workbench.request import NOT_SENT, CallRecord, Locality
 from workbench.table import figure_rows
 from workbench.ui.format import locality_colour, style, target_colour
 
-__all__ = ["COST_LAYOUT", "LATENCY_LAYOUT", "CostBuilder", "Hover", "LatencyBuilder", "Series", "build", "in_log_order"]
+__all__ = [
+    "COST_LAYOUT",
+    "LATENCY_LAYOUT",
+    "REPLAY_MARKS",
+    "CostBuilder",
+    "Hover",
+    "LatencyBuilder",
+    "Series",
+    "build",
+    "in_log_order",
+    "replayed_from",
+]
 
 _FLAGGED = "flagged data sent off device"
 _FAILED = "failed calls"
-_REPLAYED = "replayed (recorded figures)"
+REPLAY_MARKS = "replayed (recorded figures)"
+"""The name of the trace that marks replayed calls."""
 _EDGE, _CLOUD = "edge (device + private network)", "cloud"
 
 
@@ -69,6 +87,7 @@ class LatencyBuilder:
         self.series: dict[str, Series] = {}
         self._targets: list[str] = []
         self._unsent = 0
+        self._shown: set[str] = set()
 
     def _get(self, name: str, style: dict[str, Any]) -> Series:
         if name not in self.series:
@@ -83,19 +102,24 @@ class LatencyBuilder:
             failed = self._get(_FAILED, _FAILED_STYLE)
             failed.style["name"] = f"{_FAILED} (+{self._unsent} not sent, no timings)"
             return [_FAILED]
+        latency = record.latency_s
+        text = self.hover(number, record)
+        changed: list[str] = []
+        self._shown.add(record.call_id)
+        if record.replayed:
+            marker = {"color": palette["replayed"], "size": 11, "symbol": "diamond-open", "line": {"width": 2}}
+            self._get(REPLAY_MARKS, {"mode": "markers", "marker": marker}).add(number, latency, text)
+            changed.append(REPLAY_MARKS)
+            if replayed_from(record) in self._shown:  # a second look at a call already drawn
+                return changed
+            record = dataclasses.replace(record, replayed=False)  # standing alone: drawn as recorded
         if record.target not in self._targets:
             self._targets.append(record.target)
         colour = target_colour(self._targets.index(record.target))
         group = {"legendgroup": record.target, "mode": "markers"}
-        text = self.hover(number, record)
-        changed: list[str] = []
-        if record.replayed:
-            style_ = {"mode": "markers", "marker": {"color": palette["replayed"], "size": 9, "symbol": "diamond"}}
-            self._get(_REPLAYED, style_).add(number, record.latency_s, text)
-            changed.append(_REPLAYED)
-        elif record.ok:
+        if record.ok:
             name = f"{record.target} · latency"
-            self._get(name, {**group, "marker": {"color": colour, "size": 8}}).add(number, record.latency_s, text)
+            self._get(name, {**group, "marker": {"color": colour, "size": 8}}).add(number, latency, text)
             changed.append(name)
             if record.ttft_s is not None:
                 name = f"{record.target} · first token"
@@ -103,16 +127,22 @@ class LatencyBuilder:
                 self._get(name, style_).add(number, record.ttft_s, text)
                 changed.append(name)
         else:
-            self._get(_FAILED, _FAILED_STYLE).add(number, record.latency_s, text)
+            self._get(_FAILED, _FAILED_STYLE).add(number, latency, text)
             changed.append(_FAILED)
         if record.flagged_off_device:
             style_ = {
                 "mode": "markers",
                 "marker": {"color": "rgba(0,0,0,0)", "size": 18, "line": {"color": palette["flagged"], "width": 2}},
             }
-            self._get(_FLAGGED, style_).add(number, record.latency_s, text)
+            self._get(_FLAGGED, style_).add(number, latency, text)
             changed.append(_FLAGGED)
         return changed
+
+
+def replayed_from(record: CallRecord) -> str | None:
+    """The call id a replayed record answers from (``None`` for a live call)."""
+    replay = record.provenance.get("replay") if record.replayed else None
+    return str(replay.get("of")) if isinstance(replay, dict) and replay.get("of") else None
 
 
 class CostBuilder:
@@ -123,6 +153,7 @@ class CostBuilder:
         self.series: dict[str, Series] = {}
         self._total = {_EDGE: 0.0, _CLOUD: 0.0}
         self._unknown = {_EDGE: 0, _CLOUD: 0}
+        self._shown: set[str] = set()
         for name, colour in ((_EDGE, locality_colour(Locality.DEVICE)), (_CLOUD, locality_colour(Locality.CLOUD))):
             self.series[name] = Series(
                 {
@@ -136,8 +167,9 @@ class CostBuilder:
 
     def add(self, number: int, record: CallRecord) -> list[str]:
         """Add one record as call ``number``; return the names of the series it changed."""
-        if not record.sent:  # replayed or never sent: nothing spent now
-            return []
+        self._shown.add(record.call_id)
+        if record.cost_basis == NOT_SENT or replayed_from(record) in self._shown:
+            return []  # nothing spent, or already counted with the call it replays
         group = _CLOUD if record.locality is Locality.CLOUD else _EDGE
         series = self.series[group]
         if record.cost_usd is None:
