@@ -25,7 +25,7 @@ from tests.support.jupyter import JupyterProcess, running_jupyter
 from workbench.request import CallRecord, Locality
 from workbench.server.present import shown
 from workbench.store import Store
-from workbench.ui.format import dollars, style
+from workbench.ui.format import count, dollars, style
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -61,7 +61,7 @@ def expected_status(store_path: Path) -> str:
     edge = spend([r for r in records if r.locality is not Locality.CLOUD])
     cloud = spend([r for r in records if r.locality is Locality.CLOUD])
     flagged = sum(r.flagged_off_device for r in every)
-    return f"Hybrid: {len(every)} calls · edge {edge} · cloud {cloud} · ⚑ {flagged} flagged off device"
+    return f"Hybrid: {count(len(every), 'call')} · edge {edge} · cloud {cloud} · ⚑ {flagged} flagged off device"
 
 
 def _rgb(colour: str) -> str:
@@ -118,7 +118,7 @@ def test_sidebar_and_status_bar_show_the_run_log_truthfully(
             expect(rows).to_have_count(4, timeout=30_000)
             panel.screenshot(path=str(SHOTS / "sidebar_default_width.png"))
             summary = panel.locator(".jp-HybridRuns-summary")
-            expect(summary).to_contain_text("4 calls, 1 errors")
+            expect(summary).to_contain_text("4 calls, 1 error ·")
             expect(summary).to_contain_text("0 sent flagged data off the device")
             expect(summary).to_contain_text("1 replayed (left out of spend and TTFT)")
 
@@ -152,7 +152,7 @@ def test_sidebar_and_status_bar_show_the_run_log_truthfully(
             expect(summary).to_contain_text("0 calls, 0 errors")
             panel.locator(".jp-HybridRuns-flagged").uncheck()
             panel.locator(".jp-HybridRuns-target").select_option("openai/gpt-4o-mini")
-            expect(summary).to_contain_text("1 calls, 1 errors")
+            expect(summary).to_contain_text("1 call, 1 error ·")
             expect(rows).to_have_count(1)
             panel.locator(".jp-HybridRuns-target").select_option("")
             expect(rows).to_have_count(4)

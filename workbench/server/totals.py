@@ -18,7 +18,7 @@ from workbench.request import NOT_SENT
 from workbench.server.present import scrub
 from workbench.server.queries import CallFilter
 from workbench.server.rules import FLAGGED_OFF_DEVICE_SQL, TIMED_SQL
-from workbench.ui.format import dollars, seconds, style
+from workbench.ui.format import count, dollars, seconds, style
 
 __all__ = ["EDGE", "LOCALITIES", "percentile", "totals"]
 
@@ -122,7 +122,11 @@ class _Tally:
             "latest": self.latest,
             "cost": cost,
             "spend": split,
-            "text": {side: _spend_text(spend) for side, spend in split.items()},
+            "text": {
+                **{side: _spend_text(spend) for side, spend in split.items()},
+                "calls": count(counts["calls"], "call"),
+                "errors": count(counts["errors"], "error"),
+            },
             "targets": [
                 {"target": scrub(t), "locality": loc, "calls": n} for (t, loc), n in sorted(self.per_target.items())
             ],

@@ -16,6 +16,7 @@ from typing import Any
 from workbench.request import CallRecord, Egress, Locality
 
 __all__ = [
+    "count",
     "dollars",
     "egress_text",
     "entity_words",
@@ -66,6 +67,11 @@ def dollars(value: float | None) -> str:
         return f"<${10**-decimals:.{decimals}f}"
     text = f"{value:.{decimals}f}".rstrip("0").rstrip(".")
     return f"${text}" if not text.startswith("-") else f"-${text[1:]}"
+
+
+def count(number: int, noun: str) -> str:
+    """``1 call``, ``9 calls``, ``0 errors``: a count and its noun, plural when it is not one."""
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def tokens_per_s(value: float | None) -> str:

@@ -75,7 +75,7 @@ export interface ITotals {
   errors: number;
   flagged_off_device: number;
   latest: number | null;
-  text: { edge: string; cloud: string };
+  text: { edge: string; cloud: string; calls: string; errors: string };
   targets: { target: string; locality: Locality; calls: number }[];
   ttft: { target: string; measured: number; text: { p50: string; p90: string; p99: string } }[];
   palette: IPalette;

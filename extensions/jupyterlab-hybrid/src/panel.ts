@@ -131,7 +131,7 @@ export class HybridRunsPanel extends Widget {
       ? ` · ${totals.replayed} replayed (${totals.include_replayed ? 'counted in' : 'left out of'} spend and TTFT)`
       : '';
     this.summary.textContent =
-      `${totals.calls} calls, ${totals.errors} errors · edge ${totals.text.edge} · cloud ${totals.text.cloud}` +
+      `${totals.text.calls}, ${totals.text.errors} · edge ${totals.text.edge} · cloud ${totals.text.cloud}` +
       ` · ${totals.flagged_off_device} sent flagged data off the device${replayed}`;
     this.summary.title = `Run log: ${totals.store}`;
     // Two lines a target, so the percentiles fit the sidebar's default width.

@@ -26,7 +26,7 @@ export class HybridStatus extends Widget {
       span.textContent = text;
       this.node.appendChild(span);
     };
-    part('calls', `Hybrid: ${totals.calls} calls`);
+    part('calls', `Hybrid: ${totals.text.calls}`);
     part('edge', ` · edge ${totals.text.edge}`);
     part('cloud', ` · cloud ${totals.text.cloud}`);
     part(
