@@ -25,9 +25,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import figure, spread, write
 from tests.support.jupyter import running_jupyter
-from workbench.request import CallRecord, Locality, Privacy
+from workbench.records import CallRecord, Locality, Privacy
+from workbench.runlog.store import Store
 from workbench.server import queries, totals
-from workbench.store import Store
 
 CALLS = 10_000
 RUNS = 30

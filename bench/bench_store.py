@@ -23,8 +23,8 @@ sys.path.insert(0, str(ROOT))
 
 from bench.common import figure, timed, write  # noqa: E402
 from tests.test_store import make_record  # noqa: E402
-from workbench.store import MIGRATIONS, Store  # noqa: E402
-from workbench.store_rows import INSERT_SQL, to_row  # noqa: E402
+from workbench.runlog.rows import INSERT_SQL, to_row  # noqa: E402
+from workbench.runlog.store import MIGRATIONS, Store  # noqa: E402
 
 N_APPEND = 300
 N_BIG = 100_000
@@ -80,7 +80,7 @@ def two_writers(path: Path, each: int = 200) -> tuple[float, int]:
         import sys
         sys.path.insert(0, {str(ROOT)!r})
         from tests.test_store import make_record
-        from workbench.store import Store
+        from workbench.runlog.store import Store
         store = Store({str(path)!r})
         for i in range({each}):
             store.append(make_record(call_id=f"{{sys.argv[1]}}-{{i}}", started_at=float(i)))

@@ -23,7 +23,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import figure, write
-from workbench.request import CallRecord, CallStart, Locality, Privacy
+from workbench.records import CallRecord, CallStart, Locality, Privacy
 from workbench.ui.panel import Panel
 from workbench.ui.plots import LivePlots
 

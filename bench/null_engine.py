@@ -23,8 +23,8 @@ from typing import Any
 
 import workbench
 from bench.common import figure
-from workbench.request import Locality, Request, TextDelta, Usage
-from workbench.store import Store
+from workbench.records import Locality, Request, TextDelta, Usage
+from workbench.runlog.store import Store
 from workbench.ui.panel import Panel
 
 NAME = "ready-made tokens, no model"

@@ -24,11 +24,11 @@ import pytest
 from tests.conftest import ARTIFACTS
 from tests.support.browser import FLAGS, chromium
 from tests.support.jupyter import LAB_SETTINGS, running_jupyter
-from workbench.request import CallRecord
-from workbench.store import Store
-from workbench.table import figure_rows
+from workbench.records import CallRecord
+from workbench.runlog.store import Store
 from workbench.ui.panel import call_status
 from workbench.ui.plots import cost_figure, latency_figure
+from workbench.ui.table import figure_rows
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

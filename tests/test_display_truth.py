@@ -13,12 +13,12 @@ from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.capture import capture_output
 
 import workbench
-from workbench.request import NOT_SENT, CallRecord, Egress, Locality, Privacy
-from workbench.store import Store
-from workbench.store_schema import MIGRATIONS
-from workbench.table import figure_rows
+from workbench.records import NOT_SENT, CallRecord, Egress, Locality, Privacy
+from workbench.runlog.schema import MIGRATIONS
+from workbench.runlog.store import Store
 from workbench.ui.format import dollars, seconds
 from workbench.ui.plots import LivePlots, cost_figure, from_store, latency_figure
+from workbench.ui.table import figure_rows
 
 from .support.records import make_record
 

@@ -22,9 +22,9 @@ import workbench
 from tests.conftest import ARTIFACTS
 from tests.support.browser import FLAGS, chromium
 from tests.support.jupyter import JupyterProcess, running_jupyter
-from workbench.request import CallRecord, Locality
+from workbench.records import CallRecord, Locality
+from workbench.runlog.store import Store
 from workbench.server.present import shown
-from workbench.store import Store
 from workbench.ui.format import count, dollars, style
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

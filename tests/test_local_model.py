@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import workbench
-from workbench.request import Locality
+from workbench.records import Locality
 
 PROMPT = "What is the capital of France? Answer in one short sentence."
 

@@ -18,8 +18,8 @@ from IPython.utils.capture import CapturedIO, capture_output
 
 import workbench.ui
 from workbench.magic import Hybrid, HybridMagics, fill_prompt
-from workbench.request import RunResult
-from workbench.store import Store
+from workbench.records import RunResult
+from workbench.runlog.store import Store
 from workbench.ui.panel import Panel, call_status
 
 WIDGET = "application/vnd.jupyter.widget-view+json"

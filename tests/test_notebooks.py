@@ -69,7 +69,7 @@ def check_quickstart_outputs(nb: nbformat.NotebookNode) -> None:
 
 def check_quickstart_log(log: Path, took: float) -> None:
     """The quickstart's calls are all in its run log: local ones answered, the keyless cloud one not sent."""
-    from workbench.store import Store
+    from workbench.runlog.store import Store
 
     records = Store(log).records()
     local = [r for r in records if r.target.startswith("local/smollm2")]

@@ -9,8 +9,7 @@ import pytest
 
 import workbench
 from tests.support.scripted_server import ScriptedServer
-from workbench.pricing import Price
-from workbench.request import Locality
+from workbench.records import Locality, Price
 
 PROMPT = "Name one planet of the solar system."
 
@@ -41,7 +40,7 @@ def test_cloud_model_priced_from_litellm_map(llama_server: str) -> None:
     assert record.ok and record.locality is Locality.CLOUD
     assert "LiteLLM" in record.cost_basis and "price map" in record.cost_basis
     assert "estimated token counts" in record.cost_basis
-    from workbench.pricing import cloud_price
+    from workbench.runner.pricing import cloud_price
 
     expected = cloud_price("openai/gpt-4o-mini")
     assert expected is not None

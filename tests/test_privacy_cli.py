@@ -7,7 +7,7 @@ import json
 from click.testing import CliRunner
 
 from workbench.privacy import inspect
-from workbench.privacy_cli import inspect_command
+from workbench.privacy.cli import inspect_command
 
 TEXT = "Mail bob@example.com or call +44 20 7946 0958; card 4111 1111 1111 1111."
 

@@ -6,7 +6,7 @@ import pytest
 
 from workbench.errors import ConfigError
 from workbench.privacy import action_for, destination, guard, inspect
-from workbench.request import Locality, Request
+from workbench.records import Locality, Request
 
 EMAIL = "maria.k@example.org"
 CARD = "4111 1111 1111 1111"

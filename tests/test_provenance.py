@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 import workbench
-from workbench import provenance
-from workbench.request import Request
-from workbench.store import MIGRATIONS
+from workbench.records import Request
+from workbench.runlog import provenance
+from workbench.runlog.store import MIGRATIONS
 
 
 def test_request_hash_is_stable_and_covers_messages_params_and_guard() -> None:
@@ -48,7 +48,7 @@ def test_file_hash_is_cached_by_path_size_and_mtime(tmp_path: Path) -> None:
     model.write_bytes(b"FIRST")
     os.utime(model, ns=(stat.st_atime_ns, stat.st_mtime_ns))
     assert provenance.file_sha256(model) == first
-    code = f"from workbench.provenance import file_sha256; print(file_sha256({str(model)!r}))"
+    code = f"from workbench.runlog.provenance import file_sha256; print(file_sha256({str(model)!r}))"
     fresh = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert fresh == first
     model.write_bytes(b"second!")
@@ -56,7 +56,7 @@ def test_file_hash_is_cached_by_path_size_and_mtime(tmp_path: Path) -> None:
 
 
 def test_versions_are_read_without_importing_litellm() -> None:
-    code = "import sys; from workbench.provenance import package_versions as v; print(v())\n"
+    code = "import sys; from workbench.runlog.provenance import package_versions as v; print(v())\n"
     code += "print('litellm' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.splitlines()
     assert out[1] == "False"
@@ -70,7 +70,7 @@ def test_cell_provenance_names_the_ipython_cell() -> None:
         import hashlib, json
         from IPython.core.interactiveshell import InteractiveShell
         shell = InteractiveShell.instance()
-        source = "from workbench.provenance import cell_provenance\\ncell = cell_provenance()"
+        source = "from workbench.runlog.provenance import cell_provenance\\ncell = cell_provenance()"
         shell.run_cell("x = 1", store_history=True)
         shell.run_cell(source, store_history=True)
         cell = shell.user_ns["cell"]

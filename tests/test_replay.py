@@ -10,8 +10,8 @@ import pytest
 
 import workbench
 from workbench.errors import ConfigError
-from workbench.request import CallRecord, CallStart, Locality, Request, TextDelta, Usage
-from workbench.sinks import BaseSink
+from workbench.records import CallRecord, CallStart, Locality, Request, TextDelta, Usage
+from workbench.runner.sinks import BaseSink
 
 
 class Counter:

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from workbench.errors import ConfigError
-from workbench.request import Request
+from workbench.records import Request
 from workbench.routing import (
     AlwaysCloud,
     AlwaysEdge,

@@ -65,7 +65,7 @@ def write_outcomes(path: Path, *, responses: bool) -> Path:
 
 
 def test_hand_made_file_costs(tmp_path: Path) -> None:
-    price = Price("m", "hand", input_per_token=1e-6, output_per_token=2e-6)
+    price = Price(1.0, 2.0, "hand")  # dollars per million tokens
     data = load_routellm(write_outcomes(tmp_path / "a.csv", responses=True), edge_price=price, cloud_price=price)
     frame = data.frame
     assert frame["edge_score"].mean() == 0.5 and frame["cloud_score"].mean() == 0.75
@@ -76,7 +76,7 @@ def test_hand_made_file_costs(tmp_path: Path) -> None:
     no_responses = load_routellm(write_outcomes(tmp_path / "b.csv", responses=False))
     assert (no_responses.frame["edge_output_tokens"] == OUTPUT_TOKENS_ESTIMATE).all()
     assert no_responses.cost_estimated and any("estimated" in n for n in no_responses.notes)
-    assert "gpt-4-1106-preview" in no_responses.cost_basis and "$10/M input" in no_responses.cost_basis
+    assert "gpt-4-1106-preview" in no_responses.cost_basis and "$10/M in" in no_responses.cost_basis
 
 
 def test_gsm8k_reproduces_published_accuracies(gsm8k: Outcomes) -> None:

@@ -9,7 +9,7 @@ from IPython.core.interactiveshell import InteractiveShell
 import workbench
 from tests.support.scripted_server import ScriptedServer
 from workbench.errors import ConfigError
-from workbench.pricing import Price
+from workbench.records import Price
 from workbench.routing import make_policy, route
 
 PROMPT = "What is 12 + 30? Answer with the number."

@@ -17,7 +17,7 @@ import pytest
 from nbclient import NotebookClient
 from nbconvert import HTMLExporter
 
-from workbench.store import Store
+from workbench.runlog.store import Store
 from workbench.ui.panel import call_status
 
 pytestmark = pytest.mark.slow

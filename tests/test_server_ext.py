@@ -25,8 +25,8 @@ import pytest
 from tests.conftest import ARTIFACTS
 from tests.support.jupyter import JupyterProcess, running_jupyter
 from tests.support.records import make_record
-from workbench.request import NOT_SENT, CallRecord, Egress, Locality, Privacy
-from workbench.store import Store
+from workbench.records import NOT_SENT, CallRecord, Egress, Locality, Privacy
+from workbench.runlog.store import Store
 from workbench.ui.format import dollars, seconds, style
 
 pytestmark = pytest.mark.slow

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from workbench.request import CallRecord, Locality, Privacy
-from workbench.store import MIGRATIONS, Store
-from workbench.table import records_frame
+from workbench.records import CallRecord, Locality, Privacy
+from workbench.records.frame import records_frame
+from workbench.runlog.store import MIGRATIONS, Store
 
 
 def make_record(**changes: object) -> CallRecord:
@@ -124,7 +124,7 @@ def test_two_processes_appending_at_once_lose_nothing(tmp_path: Path) -> None:
         f"""
         import sys
         from tests.test_store import make_record
-        from workbench.store import Store
+        from workbench.runlog.store import Store
         store = Store({str(path)!r})
         for i in range(150):
             store.append(make_record(call_id=f"{{sys.argv[1]}}-{{i}}", started_at=float(i)))

@@ -16,8 +16,8 @@ import pytest
 
 from tests.support.records import make_record
 from workbench.errors import NotRecorded, StoreError
-from workbench.spool import spool_paths
-from workbench.store import Store
+from workbench.runlog.spool import spool_paths
+from workbench.runlog.store import Store
 
 # Root ignores file permissions; a process without these capabilities sees them as a user does.
 AS_USER = ["setpriv", "--bounding-set=-dac_override,-dac_read_search", "--inh-caps=-all"]
@@ -208,7 +208,7 @@ def test_a_writer_says_it_waits_for_the_lock_then_writes(tmp_path: Path) -> None
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
         code = (
-            "import sys; from workbench.store import Store; from tests.support.records import make_record;"
+            "import sys; from workbench.runlog.store import Store; from tests.support.records import make_record;"
             "Store(sys.argv[1]).append(make_record(target='late'))"
         )
         done = subprocess.run([sys.executable, "-c", code, str(log)], capture_output=True, text=True, timeout=60)
@@ -221,7 +221,7 @@ def test_a_writer_says_it_waits_for_the_lock_then_writes(tmp_path: Path) -> None
 
 def test_processes_creating_a_new_log_at_once_all_write(tmp_path: Path) -> None:
     code = (
-        "import sys; from workbench.store import Store; from tests.support.records import make_record;"
+        "import sys; from workbench.runlog.store import Store; from tests.support.records import make_record;"
         "Store(sys.argv[1]).append(make_record(target=sys.argv[2]))"
     )
     for attempt in range(4):
@@ -300,7 +300,7 @@ conn.execute("COMMIT")
 
 APPEND_FOREVER = """
 import sys
-from workbench.store import Store
+from workbench.runlog.store import Store
 from tests.support.records import make_record
 store = Store(sys.argv[1])
 print("writing", flush=True)

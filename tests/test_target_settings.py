@@ -19,12 +19,12 @@ from IPython.core.interactiveshell import InteractiveShell
 import workbench
 from workbench.errors import ConfigError
 from workbench.magic import register
-from workbench.request import Request
-from workbench.store import Store
-from workbench.table import figure_rows, records_text
+from workbench.records import Request
+from workbench.runlog.store import Store
 from workbench.targets.settings import TargetSettings, split_settings
-from workbench.ui.panel import Panel
+from workbench.ui.panel import Panel, call_status
 from workbench.ui.plots import latency_figure
+from workbench.ui.table import figure_rows, records_text
 
 ROOT = Path(__file__).resolve().parent.parent
 VARIANT = 'local/smollm2[temperature=0.9, seed=3, system="Answer like a pirate, in five words."]'
@@ -113,7 +113,8 @@ def test_panel_columns_are_labelled_with_the_settings(isolated_store: Path) -> N
     result = workbench.run("Say hi.", ["local/smollm2", "local/smollm2[temperature=0.9]"], sinks=[panel],
                            temperature=0, seed=1, max_tokens=4)  # fmt: skip
     headers = [c.header.value for c in panel._columns]
-    assert "<b>local/smollm2[temperature=0.9]</b>" in headers[1] and "done" in headers[1]
+    assert "<b>local/smollm2[temperature=0.9]</b>" in headers[1]
+    assert f"<small>{call_status(result[1])}</small>" in headers[1] and result[1].ok
     assert [c.call_id for c in panel._columns] == [r.call_id for r in result]
 
 

@@ -12,10 +12,10 @@ import pytest
 
 import workbench
 from workbench.errors import ServerError
-from workbench.request import CallRecord, EngineStarted, Locality, Privacy, Request, TextDelta, Usage
-from workbench.table import figure_rows, records_text
+from workbench.records import CallRecord, EngineStarted, Locality, Privacy, Request, TextDelta, Usage
 from workbench.ui.panel import Panel, PanelRunResult, call_status
 from workbench.ui.plots import LivePlots, cost_figure, latency_figure
+from workbench.ui.table import figure_rows, records_text
 
 
 class Scripted:
@@ -126,7 +126,7 @@ def test_column_status_words(changes: dict[str, object], status: str) -> None:
     record = make(1, "local/a", Locality.DEVICE, **changes)
     assert call_status(record) == status
     panel = Panel(["local/a"])
-    from workbench.request import CallStart
+    from workbench.records import CallStart
 
     panel.on_call_start(CallStart(record.call_id, "r", "local/a", "p", "m", Locality.DEVICE))
     panel.on_record(record)
@@ -137,7 +137,7 @@ def test_column_status_words(changes: dict[str, object], status: str) -> None:
 def test_panel_text_waits_for_the_interval_then_draws() -> None:
     now = [0.0]
     panel = Panel(["a"], update_interval=0.1, clock=lambda: now[0])
-    from workbench.request import CallStart
+    from workbench.records import CallStart
 
     panel.on_call_start(CallStart("c", "r", "a", "p", "m", Locality.DEVICE))
     panel.on_delta("c", "one ")  # first delta draws at once
@@ -197,7 +197,7 @@ def test_live_plots_append_to_the_same_figures_as_the_static_ones() -> None:
 
 def test_from_store_renders_the_run_log(isolated_store: object) -> None:
     from workbench.plots import from_store
-    from workbench.store import Store
+    from workbench.runlog.store import Store
 
     store = Store()
     store.append_many(RECORDS)
@@ -208,7 +208,7 @@ def test_from_store_renders_the_run_log(isolated_store: object) -> None:
 
 def test_write_html_is_one_offline_page_with_both_figures(isolated_store: object, tmp_path: Path) -> None:
     from workbench.plots import write_html
-    from workbench.store import Store
+    from workbench.runlog.store import Store
 
     Store().append_many(RECORDS)
     page = write_html(tmp_path / "plots.html").read_text()

@@ -8,10 +8,10 @@ from email.utils import formatdate
 import pytest
 
 from workbench.errors import ConfigError
-from workbench.metering import Meter
-from workbench.pricing import Price, price_call
 from workbench.privacy import redact_secrets
-from workbench.request import EngineStarted, Locality, Request, TextDelta, Usage
+from workbench.records import EngineStarted, Locality, Price, Request, TextDelta, Usage
+from workbench.runner.metering import Meter
+from workbench.runner.pricing import price_call
 from workbench.targets import locality_of_url
 from workbench.targets.errors import retry_after_seconds
 

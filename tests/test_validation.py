@@ -20,7 +20,7 @@ from IPython.core.interactiveshell import InteractiveShell
 
 import workbench
 from workbench.errors import ConfigError
-from workbench.store import Store
+from workbench.runlog.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 FFFD = "\ufffd"

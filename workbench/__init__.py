@@ -25,11 +25,11 @@ if TYPE_CHECKING:
         UnknownTargetError,
         WorkbenchError,
     )
-    from workbench.pricing import Price
-    from workbench.request import CallRecord, Locality, Request, RunResult
-    from workbench.runner import RunOptions, arun, run
-    from workbench.sinks import BaseSink, Sink
-    from workbench.store import Store
+    from workbench.records import CallRecord, Locality, Request, RunResult
+    from workbench.runlog.store import Store
+    from workbench.runner.fanout import RunOptions, arun, run
+    from workbench.runner.pricing import Price
+    from workbench.runner.sinks import BaseSink, Sink
     from workbench.targets import Target, known_targets, resolve
 
 __all__ = [
@@ -60,23 +60,23 @@ __all__ = [
 ]
 
 _HOMES = {
-    "BaseSink": "workbench.sinks",
-    "Sink": "workbench.sinks",
-    "CallRecord": "workbench.request",
-    "Locality": "workbench.request",
-    "Request": "workbench.request",
-    "RunResult": "workbench.request",
+    "BaseSink": "workbench.runner.sinks",
+    "Sink": "workbench.runner.sinks",
+    "CallRecord": "workbench.records",
+    "Locality": "workbench.records",
+    "Request": "workbench.records",
+    "RunResult": "workbench.records",
     "ConfigError": "workbench.errors",
     "PrivacyBlocked": "workbench.errors",
     "StoreError": "workbench.errors",
     "TargetError": "workbench.errors",
     "UnknownTargetError": "workbench.errors",
     "WorkbenchError": "workbench.errors",
-    "Price": "workbench.pricing",
-    "RunOptions": "workbench.runner",
-    "arun": "workbench.runner",
-    "run": "workbench.runner",
-    "Store": "workbench.store",
+    "Price": "workbench.runner.pricing",
+    "RunOptions": "workbench.runner.fanout",
+    "arun": "workbench.runner.fanout",
+    "run": "workbench.runner.fanout",
+    "Store": "workbench.runlog.store",
     "Target": "workbench.targets",
     "known_targets": "workbench.targets",
     "resolve": "workbench.targets",

@@ -10,8 +10,8 @@ from typing import Any
 import click
 
 from workbench.errors import ConfigError, StoreError
-from workbench.request import CallRecord
-from workbench.sinks import BaseSink
+from workbench.records import CallRecord
+from workbench.runner.sinks import BaseSink
 
 __all__ = ["EXIT_INTERRUPTED", "EXIT_NOT_RECORDED", "EXIT_NO_ANSWER", "main"]
 
@@ -31,11 +31,11 @@ def _fail(message: str) -> None:
 
 # Commands that live with their feature, imported only when used.
 _LAZY_COMMANDS = {
-    "inspect": "workbench.privacy_cli:inspect_command",
+    "inspect": "workbench.privacy.cli:inspect_command",
     "experiment": "workbench.routing.cli:experiment_command",
     "export": "workbench.sharing.cli:export_command",
     "reproduce": "workbench.sharing.cli:reproduce_command",
-    "store": "workbench.store_cli:store_group",
+    "store": "workbench.runlog.cli:store_group",
 }
 
 
@@ -94,7 +94,7 @@ def run_command(
     take them (see hybrid store recover), 130 on Ctrl-C (calls in flight recorded as cancelled).
     Bytes that are not UTF-8 are sent as U+FFFD, with a warning.
     """
-    from workbench.runner import run
+    from workbench.runner.fanout import run
 
     if prompt is None or prompt == "-":
         if sys.stdin.isatty():
@@ -127,7 +127,7 @@ def run_command(
         for record in result:
             click.echo(record.to_json())
     else:
-        from workbench.table import records_text
+        from workbench.ui.table import records_text
 
         click.echo(records_text(result.records, width=_width()))
     if result.unrecorded:
@@ -157,8 +157,8 @@ def runs_command(limit: int, target: str | None, store_path: str | None, as_json
     from rich.console import Console
     from rich.table import Table
 
-    from workbench.store import Store
-    from workbench.table import figure_rows
+    from workbench.runlog.store import Store
+    from workbench.ui.table import figure_rows
 
     records = Store(store_path, readonly=True).records(target=target, limit=limit)
     if as_json:

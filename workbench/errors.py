@@ -4,7 +4,8 @@ One hierarchy, so ``except WorkbenchError`` catches everything the workbench rai
 
     WorkbenchError
     ├── ConfigError            bad spec, option or setting; the message names the fix
-    │   └── UnknownTargetError a spec no backend understands (with close matches)
+    │   ├── UnknownTargetError a spec no backend understands (with close matches)
+    │   └── BundleError        a shared-notebook bundle cannot be written or used
     ├── PrivacyBlocked         the guard refused to send a request off the device
     ├── ReplayMissing          replay="strict" and the run log has no recording of this call
     ├── StoreError             the run log cannot be opened, read or written
@@ -30,6 +31,7 @@ from __future__ import annotations
 
 __all__ = [
     "AuthError",
+    "BundleError",
     "CallCancelled",
     "CallTimeout",
     "ConfigError",
@@ -56,6 +58,10 @@ class WorkbenchError(Exception):
 
 class ConfigError(WorkbenchError):
     """A spec, option or setting is wrong; the message says how to fix it."""
+
+
+class BundleError(ConfigError):
+    """A bundle cannot be written or used: the message says which file and what to do."""
 
 
 class UnknownTargetError(ConfigError):

@@ -24,7 +24,7 @@ from traitlets import Bool, Enum, Float, Int, List, Unicode, default
 from traitlets.config import Configurable
 
 if TYPE_CHECKING:
-    from workbench.store import Store
+    from workbench.runlog.store import Store
     from workbench.ui.dashboard import Dashboard
 
 __all__ = ["Hybrid", "HybridMagics", "fill_prompt", "register"]
@@ -57,7 +57,7 @@ class Hybrid(Configurable):
 
     @default("default_targets")
     def _default_targets(self) -> list[str]:
-        from workbench.runner import DEFAULT_TARGETS
+        from workbench.runner.fanout import DEFAULT_TARGETS
 
         return list(DEFAULT_TARGETS)
 
@@ -154,7 +154,7 @@ class HybridMagics(Magics):
             raise UsageError(f"Unexpected {' '.join(args.command)!r} after %%hybrid: options start with - or --.")
         if args.output is not None and not args.output.isidentifier():
             raise UsageError(f"-o {args.output!r} is not a Python variable name.")
-        prompt = fill_prompt(cell, self.ip.user_ns).strip()  # checked with the run (workbench.validate)
+        prompt = fill_prompt(cell, self.ip.user_ns).strip()  # checked with the run (workbench.runner.validate)
         from workbench.errors import ConfigError
         from workbench.ui import run_with_panel
 
@@ -233,13 +233,13 @@ class HybridMagics(Magics):
             raise UsageError(f"Use %hybrid replay {'|'.join(_REPLAY_MODES)}.")
         if words:
             self.settings.replay = words[0]
-        from workbench.replay import default_mode
+        from workbench.runlog.replay import default_mode
 
         return self.settings.replay or default_mode()
 
     def _store(self, path: str | None = None) -> Store:
         from workbench.errors import StoreError
-        from workbench.store import open_store
+        from workbench.runlog.store import open_store
 
         try:
             return open_store(path or self.settings.store_path or None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from workbench.request import CallRecord, Locality, new_id
+from workbench.records import CallRecord, Locality, new_id
 
 
 def make_record(**changes: Any) -> CallRecord:

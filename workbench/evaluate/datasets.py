@@ -27,7 +27,7 @@ from workbench.evaluate.template import fill_template, template_columns
 if TYPE_CHECKING:
     import pandas as pd
 
-    from workbench.request import Message
+    from workbench.records import Message
 
 __all__ = ["Dataset", "Item", "item_hash", "load_dataset"]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from workbench.request import Locality
+from workbench.records import Locality
 
 __all__ = ["destination", "leaves_device"]
 

@@ -23,7 +23,7 @@ from workbench.privacy.inspection import Inspection
 from workbench.privacy.inspector import inspect
 from workbench.privacy.phones import DEFAULT_REGIONS
 from workbench.privacy.redact import Redactor
-from workbench.request import Locality, Privacy, Request
+from workbench.records import Locality, Privacy, Request
 
 __all__ = ["GUARD_ACTIONS", "GuardOutcome", "action_for", "check_action", "guard"]
 

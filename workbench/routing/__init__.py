@@ -1,6 +1,6 @@
 """Routing: which prompts stay on the edge, which escalate to the cloud, and what that saves.
 
-Policies (:class:`Policy`) score prompts and decide live on a :class:`~workbench.request.Request`
+Policies (:class:`Policy`) score prompts and decide live on a :class:`~workbench.records.Request`
 (:meth:`Policy.decide` -> :class:`Decision`); the same scores replay over recorded outcomes
 (:func:`load_routellm`, :func:`from_run_log`) with a held-out split (:func:`run_experiment`),
 giving quality, dollars, cloud share and the standard routing metrics (APGR, share for X% of the gap);
@@ -14,12 +14,12 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from workbench.records import Price
     from workbench.routing.bootstrap import Interval, bootstrap_metrics
     from workbench.routing.calibration import threshold_for_share
     from workbench.routing.cascade import CascadePolicy
-    from workbench.routing.costing import Price, count_tokens, price_for
+    from workbench.routing.costing import count_tokens
     from workbench.routing.decision import Decision, Side
-    from workbench.routing.evaluate import ReplayResult, rank_curve, replay, sweep
     from workbench.routing.experiment import (
         POLICIES,
         ExperimentReport,
@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from workbench.routing.routellm import default_routellm_dir, load_routellm
     from workbench.routing.rules import RulesPolicy
     from workbench.routing.runlog import from_run_log
+    from workbench.routing.simulate import ReplayResult, rank_curve, replay, sweep
     from workbench.routing.summary import (
         expected_random,
         format_table,
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
         summarise,
         verdict,
     )
+    from workbench.runner.pricing import price_for
 
 # Submodules load on first use (PEP 562), so importing the package (or the CLI) stays cheap.
 _EXPORTS = {
@@ -59,9 +61,9 @@ _EXPORTS = {
     "Outcomes": "workbench.routing.outcomes",
     "POLICIES": "workbench.routing.experiment",
     "Policy": "workbench.routing.policy",
-    "Price": "workbench.routing.costing",
+    "Price": "workbench.records.price",
     "RandomPolicy": "workbench.routing.policy",
-    "ReplayResult": "workbench.routing.evaluate",
+    "ReplayResult": "workbench.routing.simulate",
     "RulesPolicy": "workbench.routing.rules",
     "Side": "workbench.routing.decision",
     "apgr": "workbench.routing.metrics",
@@ -75,9 +77,9 @@ _EXPORTS = {
     "oracle_scores": "workbench.routing.metrics",
     "policy_curves": "workbench.routing.experiment",
     "prepare": "workbench.routing.experiment",
-    "price_for": "workbench.routing.costing",
-    "rank_curve": "workbench.routing.evaluate",
-    "replay": "workbench.routing.evaluate",
+    "price_for": "workbench.runner.pricing",
+    "rank_curve": "workbench.routing.simulate",
+    "replay": "workbench.routing.simulate",
     "replay_at_quality": "workbench.routing.experiment",
     "route": "workbench.routing.live",
     "aroute": "workbench.routing.live",
@@ -86,7 +88,7 @@ _EXPORTS = {
     "share_for_gap": "workbench.routing.metrics",
     "share_for_quality": "workbench.routing.metrics",
     "split": "workbench.routing.outcomes",
-    "sweep": "workbench.routing.evaluate",
+    "sweep": "workbench.routing.simulate",
     "threshold_for_share": "workbench.routing.calibration",
     "POLICY_STYLES": "workbench.routing.plots",
     "curve_figure": "workbench.routing.plots",

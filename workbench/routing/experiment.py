@@ -14,12 +14,12 @@ import numpy as np
 
 from workbench.errors import ConfigError
 from workbench.routing.cascade import CascadePolicy
-from workbench.routing.evaluate import ReplayResult, rank_curve, replay
 from workbench.routing.learned import LearnedRouter
 from workbench.routing.metrics import curve_metrics
 from workbench.routing.outcomes import Outcomes, split
 from workbench.routing.policy import AlwaysCloud, AlwaysEdge, Policy, RandomPolicy
 from workbench.routing.rules import RulesPolicy
+from workbench.routing.simulate import ReplayResult, rank_curve, replay
 
 if TYPE_CHECKING:
     import pandas as pd

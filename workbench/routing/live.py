@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from workbench.errors import ConfigError
-from workbench.loop import run_sync
-from workbench.request import CallRecord, Locality, Request, RunResult
+from workbench.records import CallRecord, Locality, Request, RunResult
 from workbench.routing.decision import Decision
 from workbench.routing.policy import Policy
-from workbench.runner import RunOptions, arun
+from workbench.runner.fanout import RunOptions, arun
+from workbench.runner.loop import run_sync
 from workbench.targets import Target, resolve
 
 __all__ = ["RoutedRun", "aroute", "route", "split_sides"]

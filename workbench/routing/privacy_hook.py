@@ -17,7 +17,7 @@ def count_entities(text: str) -> Mapping[str, int]:
         from workbench.privacy import inspect
     except ImportError:
         from workbench.privacy import guard
-        from workbench.request import Locality, Request
+        from workbench.records import Locality, Request
 
         return dict(guard(Request.build(text), Locality.CLOUD, "flag").privacy.entities)
     return inspect(text).counts

@@ -11,9 +11,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from workbench.errors import ConfigError
-from workbench.routing.costing import Price, count_tokens, price_for
+from workbench.records import Price
+from workbench.routing.costing import count_tokens
 from workbench.routing.outcomes import Outcomes
 from workbench.routing.privacy_hook import count_entities
+from workbench.runner.pricing import dollars, price_for
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -103,7 +105,7 @@ def _side_costs(frame: pd.DataFrame, side: str, model: str, price: Price, output
         guessed = False
     frame[f"{side}_input_tokens"] = input_tokens
     frame[f"{side}_output_tokens"] = output_tokens
-    frame[f"{side}_cost_usd"] = input_tokens * price.input_per_token + output_tokens * price.output_per_token
+    frame[f"{side}_cost_usd"] = dollars(input_tokens, output_tokens, price)
     frame[f"{side}_latency_s"] = np.nan
     return in_est or out_est, guessed
 
@@ -145,7 +147,7 @@ def load_routellm(
         frame=frame,
         edge_model=edge_model,
         cloud_model=cloud_model,
-        cost_basis=f"edge {edge_price.basis}; cloud {cloud_price.basis}",
+        cost_basis=f"edge {edge_model}: {edge_price.describe()}; cloud {cloud_model}: {cloud_price.describe()}",
         tokens_estimated=edge_est or cloud_est or edge_guess or cloud_guess,
         cost_estimated=edge_guess or cloud_guess or edge_est or cloud_est,
         notes=tuple(notes),

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from workbench.privacy import redact_secrets
-from workbench.request import CallRecord, Egress
+from workbench.records import CallRecord, Egress
 from workbench.server.masking import mask
 from workbench.ui.format import dollars, egress_text, entity_words, seconds, token_counts, tokens_per_s
 

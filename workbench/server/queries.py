@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from workbench.request import CallRecord
+from workbench.records import CallRecord
+from workbench.runlog.rows import from_row as record_from_row
 from workbench.server import present
 from workbench.server.rules import FLAGGED_OFF_DEVICE_SQL
-from workbench.store_rows import from_row as record_from_row
 
 __all__ = ["MAX_PAGE", "CallFilter", "call_detail", "call_record", "list_calls", "open_readonly"]
 
@@ -83,7 +83,7 @@ def list_calls(conn: sqlite3.Connection, where: CallFilter, *, limit: int = 50, 
 
 
 def call_record(conn: sqlite3.Connection, call_id: str) -> CallRecord | None:
-    """The :class:`~workbench.request.CallRecord` with this id, or ``None``."""
+    """The :class:`~workbench.records.CallRecord` with this id, or ``None``."""
     row = conn.execute("SELECT * FROM calls WHERE call_id = ?", [call_id]).fetchone()
     return None if row is None else record_from_row(row)
 

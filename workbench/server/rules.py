@@ -1,8 +1,8 @@
-"""The record's rules in SQL, over the ``calls`` table: the same rules as :class:`workbench.request.CallRecord`.
+"""The record's rules in SQL, over the ``calls`` table: the same rules as :class:`workbench.records.CallRecord`.
 
 Each expression here mirrors one property, so a filter or a count in SQL agrees with what the
 notebook shows for a record (``tests/test_server_ext.py`` checks them row by row on every
-:class:`~workbench.request.Egress` case):
+:class:`~workbench.records.Egress` case):
 
 - :data:`EGRESS_SQL` is :attr:`CallRecord.egress` (its value: ``stayed on device``, ``sent``, ...);
 - :data:`SENT_SQL` is :attr:`CallRecord.sent`;
@@ -12,7 +12,7 @@ notebook shows for a record (``tests/test_server_ext.py`` checks them row by row
 
 from __future__ import annotations
 
-from workbench.request import NOT_SENT, Egress, Locality
+from workbench.records import NOT_SENT, Egress, Locality
 
 __all__ = ["EGRESS_SQL", "FLAGGED_OFF_DEVICE_SQL", "LEFT_DEVICE_SQL", "SENT_SQL", "TIMED_SQL"]
 
@@ -33,7 +33,7 @@ EGRESS_SQL = (
     f" (CASE WHEN error_type = 'PrivacyBlocked' THEN {_quoted(Egress.BLOCKED)} ELSE {_quoted(Egress.NOT_SENT)} END)"
     f" WHEN locality = {_DEVICE} THEN {_quoted(Egress.STAYED)} ELSE {_quoted(Egress.SENT)} END)"
 )
-"""What became of the request's bytes: an :class:`~workbench.request.Egress` value."""
+"""What became of the request's bytes: an :class:`~workbench.records.Egress` value."""
 
 LEFT_DEVICE_SQL = (
     "(privacy IS NOT NULL"

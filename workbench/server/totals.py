@@ -14,7 +14,7 @@ import sqlite3
 import threading
 from typing import Any
 
-from workbench.request import NOT_SENT
+from workbench.records import NOT_SENT
 from workbench.server.present import scrub
 from workbench.server.queries import CallFilter
 from workbench.server.rules import FLAGGED_OFF_DEVICE_SQL, TIMED_SQL

@@ -13,9 +13,9 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from workbench.errors import ConfigError, StoreError
-from workbench.request import CallRecord
-from workbench.store import Store, default_store_path
+from workbench.errors import BundleError, StoreError
+from workbench.records import CallRecord
+from workbench.runlog.store import Store, default_store_path
 
 __all__ = ["FORMAT", "BundleError", "ExportSummary", "export_bundle", "read_log", "select_calls", "verify_bundle"]
 
@@ -24,10 +24,6 @@ FORMAT = "hybrid-workbench-bundle/1"
 
 LOG_SQLITE = "runlog.sqlite"
 LOG_JSONL = "runlog.jsonl"
-
-
-class BundleError(ConfigError):
-    """A bundle cannot be written or used: the message says which file and what to do."""
 
 
 @dataclass(frozen=True)
@@ -58,7 +54,7 @@ def sha256_file(path: Path) -> str:
 
 
 def source_hash(source: str) -> str:
-    """The sha256 of a cell's source, as :func:`workbench.provenance.cell_provenance` records it."""
+    """The sha256 of a cell's source, as :func:`workbench.runlog.provenance.cell_provenance` records it."""
     return hashlib.sha256(source.encode()).hexdigest()
 
 

@@ -17,7 +17,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from workbench.request import CallRecord
+from workbench.records import CallRecord
 from workbench.sharing.bundle import source_hash
 from workbench.sharing.readable import excerpt, readable_words
 from workbench.ui.plot_series import REPLAY_MARKS

@@ -16,10 +16,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from workbench.request import CallRecord
+from workbench.records import CallRecord
+from workbench.runlog.store import Store
 from workbench.sharing.bundle import LOG_SQLITE, read_log, verify_bundle
 from workbench.sharing.kernel import notebook_client
-from workbench.store import Store
 
 __all__ = ["ReproduceReport", "reproduce_bundle"]
 

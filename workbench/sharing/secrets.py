@@ -18,9 +18,10 @@ import copy
 import json
 from typing import Any
 
+from workbench.errors import BundleError
 from workbench.privacy import REDACTED, inspect, redact_secrets
 from workbench.privacy.secrets import environment_secrets
-from workbench.request import CallRecord
+from workbench.records import CallRecord
 
 __all__ = ["check_secrets", "code_has_secret", "has_secret", "strip_strings"]
 
@@ -79,7 +80,6 @@ def strip_strings(value: Any) -> Any:
 
 def check_secrets(notebook: Any, records: list[CallRecord], *, strip: bool) -> tuple[Any, list[CallRecord], int]:
     """The notebook and records to export, secrets stripped if ``strip``; a BundleError if any must stay out."""
-    from workbench.sharing.bundle import BundleError
 
     in_sources = [i for i, c in enumerate(notebook.cells) if code_has_secret(c.source)]
     if in_sources:

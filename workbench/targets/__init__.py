@@ -23,8 +23,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from workbench.errors import ConfigError, UnknownTargetError
-from workbench.pricing import Price
-from workbench.request import Locality
+from workbench.records import Locality
+from workbench.runner.pricing import Price
 from workbench.targets.base import Event, Target, locality_of_url
 from workbench.targets.litellm import LiteLLMTarget
 from workbench.targets.llamacpp import LlamaCppTarget, default_threads, smollm2_path
@@ -102,7 +102,7 @@ def _gguf(spec: str, rest: str) -> Path:
 
 
 def _litellm_providers() -> list[str]:
-    from workbench.targets.litellm import load_litellm
+    from workbench.targets.litellm_loader import load_litellm
 
     return [str(getattr(p, "value", p)) for p in load_litellm().provider_list]
 

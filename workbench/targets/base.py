@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from typing import Protocol, runtime_checkable
 from urllib.parse import urlsplit
 
-from workbench.request import EngineStarted, Locality, Request, TextDelta, Usage
+from workbench.records import EngineStarted, Locality, Request, TextDelta, Usage
 
 __all__ = ["Event", "Target", "locality_of_url"]
 

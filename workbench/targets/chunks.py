@@ -11,7 +11,7 @@ from collections.abc import AsyncIterable, AsyncIterator, Callable
 from typing import Any
 
 from workbench.errors import StreamDropped
-from workbench.request import TextDelta, Usage
+from workbench.records import TextDelta, Usage
 from workbench.targets.base import Event
 from workbench.targets.errors import translate
 

@@ -8,7 +8,6 @@ downloaded. Its own retries are switched off: the runner retries, before the fir
 from __future__ import annotations
 
 import asyncio
-import os
 import threading
 from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Any
@@ -16,33 +15,19 @@ from typing import Any
 import httpx
 
 from workbench.errors import MissingKeyError
-from workbench.pricing import Price
-from workbench.request import Locality, Request
+from workbench.records import Locality, Price, Request
 from workbench.targets.base import Event, locality_of_url
 from workbench.targets.chunks import openai_events
 from workbench.targets.errors import translate
+from workbench.targets.litellm_loader import load_litellm
 
-__all__ = ["LiteLLMTarget", "import_litellm", "load_litellm", "token_estimator"]
+__all__ = ["LiteLLMTarget", "import_litellm", "token_estimator"]
 
-_import_lock = threading.Lock()
 _warm_lock = threading.Lock()
 _warmed = False
 CONNECT_TIMEOUT_S = 10.0
 NO_KEY = "no-key-needed"
 """Sent to OpenAI-compatible servers on your own machine or network, which need no key."""
-
-
-def load_litellm() -> Any:
-    """Import LiteLLM (7-10 s, once) with its bundled offline price map, set up for the workbench."""
-    with _import_lock:
-        os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-        import litellm
-
-        litellm.suppress_debug_info = True
-        litellm.drop_params = True
-        litellm.turn_off_message_logging = True  # its logs must not keep prompts
-        litellm.disable_hf_tokenizer_download = True  # nothing is fetched at run time
-        return litellm
 
 
 def import_litellm() -> Any:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from workbench.errors import ConfigError, MissingEngineError, StreamDropped
-from workbench.request import EngineStarted, Locality, Request, TextDelta, Usage
+from workbench.records import EngineStarted, Locality, Request, TextDelta, Usage
 from workbench.targets.base import Event
 
 __all__ = ["LlamaCppTarget", "load_model", "smollm2_path"]

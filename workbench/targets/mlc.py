@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from workbench.errors import MissingEngineError
-from workbench.request import Locality, Request
+from workbench.records import Locality, Request
 from workbench.targets.base import Event, locality_of_url
 from workbench.targets.chunks import openai_events
 from workbench.targets.errors import translate

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from workbench.errors import ConfigError
-from workbench.request import Message, Request
+from workbench.records import Message, Request
 
 __all__ = ["ALLOWED", "TargetSettings", "split_settings"]
 

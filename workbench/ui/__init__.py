@@ -1,6 +1,6 @@
 """What a notebook shows: the streaming panel, the dashboard and live plots, and small tables for ``%hybrid``.
 
-Rendering only: every figure comes from the records (:mod:`workbench.table`). ``ipywidgets`` and
+Rendering only: every figure comes from the records (:mod:`workbench.ui.table`). ``ipywidgets`` and
 ``plotly`` are imported on first use, so ``%load_ext workbench`` stays fast.
 """
 
@@ -12,10 +12,10 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
-    from workbench.request import RunResult
+    from workbench.records.result import RunResult
     from workbench.routing.live import RoutedRun
     from workbench.routing.policy import Policy
-    from workbench.store import Store
+    from workbench.runlog.store import Store
     from workbench.ui.dashboard import Dashboard
     from workbench.ui.panel import Panel, PanelRunResult
     from workbench.ui.plots import LivePlots
@@ -67,12 +67,12 @@ def run_with_panel(
 ) -> RunResult:
     """Run ``prompt`` on ``targets`` with a streaming panel on screen (in a kernel), and the live plots fed.
 
-    Bad requests and targets raise before anything is displayed (:func:`workbench.validate.check_run`).
+    Bad requests and targets raise before anything is displayed (:func:`workbench.runner.validate.check_run`).
     With a panel the result is a :class:`PanelRunResult`, so the comparison is not shown twice;
     without one, the plain :class:`RunResult` (an HTML table and text) is the display.
     """
-    from workbench.runner import RunOptions, run
-    from workbench.validate import check_run
+    from workbench.runner.fanout import RunOptions, run
+    from workbench.runner.validate import check_run
 
     request_fields = ("system", "temperature", "max_tokens", "seed", "stop")
     options = RunOptions(**{k: v for k, v in run_kwargs.items() if k not in request_fields})

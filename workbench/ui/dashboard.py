@@ -1,7 +1,7 @@
 """``%hybrid dashboard``: the latency and cost figures of every call, as static plotly outputs that survive a save.
 
 Given a run log, the dashboard holds every call recorded through that
-:class:`~workbench.store.Store` object, by any run or API (:meth:`Store.watch`); it is also a
+:class:`~workbench.runlog.store.Store` object, by any run or API (:meth:`Store.watch`); it is also a
 sink (a call it already holds is ignored). :meth:`Dashboard.refresh` redraws its outputs in place:
 the panel helpers call it when a run ends, and the magics after any cell that recorded calls
 (:meth:`Dashboard.refresh_if_new`), on the kernel's main thread.
@@ -17,11 +17,12 @@ import threading
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from workbench.request import CallRecord, new_id
-from workbench.sinks import BaseSink
+from workbench.records.call import CallRecord
+from workbench.records.request import new_id
+from workbench.runner.sinks import BaseSink
 
 if TYPE_CHECKING:
-    from workbench.store import Store
+    from workbench.runlog.store import Store
 
 __all__ = ["PLOTLY_MIME", "Dashboard"]
 

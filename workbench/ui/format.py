@@ -13,7 +13,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from workbench.request import CallRecord, Egress, Locality
+from workbench.records.call import CallRecord, Egress, Locality
 
 __all__ = [
     "count",

@@ -3,7 +3,7 @@
 The panel is a sink. The runner calls it from its event-loop thread; text is buffered and the
 columns are redrawn at most every ``update_interval`` seconds (one redraw for all columns), so
 four targets at 100 tokens/s cost ten small widget messages per second, not four hundred.
-The panel renders records; every figure it shows comes from :func:`workbench.table.figure_rows`.
+The panel renders records; every figure it shows comes from :func:`workbench.ui.table.figure_rows`.
 When the run ends, :meth:`Panel.finish` freezes it: from then on it displays as plain HTML and
 text with no widget view, so a saved notebook shows the answers when reopened in a new kernel.
 """
@@ -20,10 +20,12 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from workbench.request import CallRecord, CallStart, Locality, RunResult
-from workbench.sinks import BaseSink
-from workbench.table import figure_rows, records_html, records_text
+from workbench.records.call import CallRecord, Locality
+from workbench.records.events import CallStart
+from workbench.records.result import RunResult
+from workbench.runner.sinks import BaseSink
 from workbench.ui.format import locality_colour
+from workbench.ui.table import figure_rows, records_html, records_text
 
 __all__ = ["Panel", "PanelRunResult", "badge_html", "call_status"]
 

@@ -20,9 +20,9 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from workbench.request import NOT_SENT, CallRecord, Locality
-from workbench.table import figure_rows
+from workbench.records.call import NOT_SENT, CallRecord, Locality
 from workbench.ui.format import locality_colour, style, target_colour
+from workbench.ui.table import figure_rows
 
 __all__ = [
     "COST_LAYOUT",

@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import plotly.graph_objects as go
 
-from workbench.request import CallRecord
-from workbench.sinks import BaseSink
+from workbench.records.call import CallRecord
+from workbench.runner.sinks import BaseSink
 from workbench.ui.plot_series import (
     COST_LAYOUT,
     LATENCY_LAYOUT,
@@ -35,7 +35,7 @@ from workbench.ui.plot_series import (
 )
 
 if TYPE_CHECKING:
-    from workbench.store import Store
+    from workbench.runlog.store import Store
 
 __all__ = ["LivePlots", "cost_figure", "figures", "from_store", "latency_figure", "write_html"]
 
@@ -66,7 +66,7 @@ def figures(records: Sequence[CallRecord]) -> list[go.Figure]:
 
 def from_store(store: Store | str | Path | None = None, *, limit: int | None = 1000) -> list[go.Figure]:
     """The static figures of the newest ``limit`` calls in a run log (default: the current one)."""
-    from workbench.store import Store
+    from workbench.runlog.store import Store
 
     log = store if isinstance(store, Store) else Store(store, readonly=True)
     return figures(log.records(limit=limit)[::-1])
@@ -97,7 +97,7 @@ def write_html(
 class LivePlots(BaseSink):
     """The figures as FigureWidgets that grow as each call finishes; display it.
 
-    Given a run log, it shows every call recorded through that :class:`~workbench.store.Store`
+    Given a run log, it shows every call recorded through that :class:`~workbench.runlog.store.Store`
     object, by any run or API (:meth:`Store.watch`), so it holds exactly the calls of the static
     figures. It is also a sink: a record it already has is ignored. A call that started after all
     the others shown is appended (one batched restyle of the traces it belongs to); one that started

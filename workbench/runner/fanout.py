@@ -24,18 +24,18 @@ from workbench.errors import (
     TargetError,
     WorkbenchError,
 )
-from workbench.loop import run_sync
-from workbench.metering import Meter
-from workbench.pricing import NOT_SENT, price_call
 from workbench.privacy import guard, redact_secrets
-from workbench.provenance import call_provenance, canonical, cell_provenance, request_hash
-from workbench.replay import check_mode, find, missing, replay_source, replayed_copy
-from workbench.request import CallRecord, CallStart, Message, Request, RunResult, TextDelta, Usage, new_id
-from workbench.run_options import RunOptions
-from workbench.sinks import Sink
-from workbench.store import Store, open_store
+from workbench.records import NOT_SENT, CallRecord, CallStart, Message, Request, RunResult, TextDelta, Usage, new_id
+from workbench.runlog.provenance import call_provenance, canonical, cell_provenance, request_hash
+from workbench.runlog.replay import check_mode, find, missing, replay_source, replayed_copy
+from workbench.runlog.store import Store, open_store
+from workbench.runner.loop import run_sync
+from workbench.runner.metering import Meter
+from workbench.runner.options import RunOptions
+from workbench.runner.pricing import price_call
+from workbench.runner.sinks import Sink
+from workbench.runner.validate import check_run
 from workbench.targets import Target, resolve
-from workbench.validate import check_run
 
 __all__ = ["DEFAULT_TARGETS", "RunOptions", "arun", "run"]
 
@@ -272,7 +272,7 @@ async def arun(
     ``.workbench/runs.sqlite``); pass a :class:`Store` for another, or ``False`` for none.
     Extra keyword arguments set :class:`RunOptions` fields (``timeout=30``, ``guard="redact"``).
     """
-    from workbench.env import load_env_once
+    from workbench.targets.env import load_env_once
 
     load_env_once()
     options = RunOptions(**option_values) if options is None else options  # type: ignore[arg-type]

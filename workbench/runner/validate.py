@@ -2,7 +2,7 @@
 
 Everything is checked before anything is sent: the prompt (not empty; bytes that are not UTF-8
 become U+FFFD, with a note saying so), the targets (at least one; each spec resolved, which checks
-its shape, its URL and its file), the sampling parameters (:class:`~workbench.request.Request`),
+its shape, its URL and its file), the sampling parameters (:class:`~workbench.records.Request`),
 each target's own settings, and the run's timeout, retries and guard. A problem raises
 :class:`~workbench.errors.ConfigError` with one line naming the fix: the CLI exits with status 2,
 the magic raises a ``UsageError``, the Python API raises it as it is.
@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from workbench.errors import ConfigError
 from workbench.privacy.guard import GUARD_ACTIONS
-from workbench.request import Message, Request
+from workbench.records import Message, Request
 
 if TYPE_CHECKING:
-    from workbench.pricing import Price
+    from workbench.runner.pricing import Price
     from workbench.targets import Target
 
 __all__ = ["CheckedRun", "check_run", "replace_undecodable"]
@@ -32,7 +32,7 @@ _UNDECODABLE = re.compile("[\ud800-\udfff]")
 
 
 class RunSettings(Protocol):
-    """The options of a run this check reads (:class:`workbench.runner.RunOptions` has them)."""
+    """The options of a run this check reads (:class:`workbench.runner.fanout.RunOptions` has them)."""
 
     @property
     def timeout(self) -> float:

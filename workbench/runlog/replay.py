@@ -9,7 +9,7 @@ Modes (``RunOptions.replay``, ``workbench.run(..., replay=...)``; the default co
   nothing is sent anywhere (what ``hybrid reproduce`` uses).
 
 A call matches a recording when the target spec is the same and the request fingerprint
-(:func:`workbench.provenance.request_hash`: messages, sampling parameters and guard action) is
+(:func:`workbench.runlog.provenance.request_hash`: messages, sampling parameters and guard action) is
 the same; the look-up uses the run log's ``(request_hash, target)`` index. Only calls made live
 are candidates, never earlier replays. When a request was recorded several times, calls from the
 same notebook cell source are preferred, and successive calls in a process get the recordings in
@@ -30,9 +30,9 @@ import threading
 from typing import Any
 
 from workbench.errors import ConfigError, ReplayMissing
-from workbench.provenance import canonical
-from workbench.request import CallRecord
-from workbench.store import Store, open_store
+from workbench.records import CallRecord
+from workbench.runlog.provenance import canonical
+from workbench.runlog.store import Store, open_store
 
 __all__ = [
     "MODES",

@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from workbench.pricing import Price
-from workbench.replay import default_mode, default_source
+from workbench.runlog.replay import default_mode, default_source
+from workbench.runner.pricing import Price
 
 __all__ = ["RunOptions"]
 
@@ -37,6 +37,6 @@ class RunOptions:
     routing: Mapping[str, Any] | None = None
     """Set by live routing (:mod:`workbench.routing.live`): policy, threshold and the decision, kept in provenance."""
     replay: str = field(default_factory=default_mode)
-    """off, on or strict: answer recorded calls from the run log (:mod:`workbench.replay`); $WORKBENCH_REPLAY."""
+    """off, on or strict: answer recorded calls from the run log (:mod:`workbench.runlog.replay`); $WORKBENCH_REPLAY."""
     replay_from: str | None = field(default_factory=default_source)
     """A run log to answer replayed calls from, read only, instead of the one written to; $WORKBENCH_REPLAY_FROM."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from workbench.request import EngineStarted, TextDelta, Usage
+from workbench.records import EngineStarted, TextDelta, Usage
 
 __all__ = ["Meter"]
 

@@ -1,19 +1,19 @@
-"""A :class:`~workbench.request.CallRecord` as a row of the run log's ``calls`` table, and back."""
+"""A :class:`~workbench.records.CallRecord` as a row of the run log's ``calls`` table, and back."""
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import fields
 from typing import Any
 
-from workbench.request import CallRecord
+from workbench.records import COLUMNS, CallRecord
 
-__all__ = ["COLUMNS", "INSERT_SQL", "decoded", "from_row", "to_row"]
+__all__ = ["BOOL_COLUMNS", "COLUMNS", "INSERT_SQL", "JSON_COLUMNS", "decoded", "from_row", "to_row"]
 
-_JSON_COLUMNS = ("params", "prompt", "engine_metrics", "privacy", "provenance")
-_BOOL_COLUMNS = ("tokens_estimated", "replayed")
-COLUMNS = tuple(f.name for f in fields(CallRecord))
+JSON_COLUMNS = ("params", "prompt", "engine_metrics", "privacy", "provenance")
+"""Columns holding JSON text."""
+BOOL_COLUMNS = ("tokens_estimated", "replayed")
+"""Columns holding 0 or 1."""
 _STORED = (*COLUMNS, "request_hash")  # request_hash: provenance["request_hash"], indexed for replay look-ups
 
 INSERT_SQL = f"INSERT OR IGNORE INTO calls ({', '.join(_STORED)}) VALUES ({', '.join('?' for _ in _STORED)})"
@@ -23,10 +23,10 @@ INSERT_SQL = f"INSERT OR IGNORE INTO calls ({', '.join(_STORED)}) VALUES ({', '.
 def to_row(record: CallRecord) -> tuple[Any, ...]:
     """The values of ``record`` in the order of :data:`INSERT_SQL`."""
     data = record.to_dict()
-    for name in _JSON_COLUMNS:
+    for name in JSON_COLUMNS:
         if data[name] is not None:
             data[name] = json.dumps(data[name], sort_keys=True)
-    for name in _BOOL_COLUMNS:
+    for name in BOOL_COLUMNS:
         data[name] = int(data[name])
     data["request_hash"] = record.provenance.get("request_hash")
     return tuple(data[name] for name in _STORED)
@@ -38,10 +38,10 @@ def decoded(row: sqlite3.Row) -> dict[str, Any]:
     data["provenance"] = data["provenance"] or "{}"  # calls recorded before 003_provenance have none
     data["params"] = data["params"] or "{}"
     data["engine_metrics"] = data["engine_metrics"] or "{}"
-    for name in _JSON_COLUMNS:
+    for name in JSON_COLUMNS:
         if data[name] is not None:
             data[name] = json.loads(data[name])
-    for name in _BOOL_COLUMNS:
+    for name in BOOL_COLUMNS:
         data[name] = bool(data[name])
     return data
 

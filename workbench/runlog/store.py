@@ -5,7 +5,7 @@ The schema grows by small named migrations, applied in order and recorded in
 front (``BEGIN IMMEDIATE``) so concurrent writers queue instead of failing.
 
 ``Store(path)`` opens for writing: it creates and migrates the log, refuses a log migrated by a
-newer version, and writes in any calls spooled earlier (:mod:`workbench.spool`). An append that
+newer version, and writes in any calls spooled earlier (:mod:`workbench.runlog.spool`). An append that
 fails raises :class:`~workbench.errors.NotRecorded` after keeping the records in memory and in
 the spool. ``Store(path, readonly=True)`` only reads: it never creates, migrates or locks the file.
 """
@@ -21,12 +21,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from workbench.errors import NotRecorded, StoreError
-from workbench.request import CallRecord, CallStart
-from workbench.sinks import BaseSink
-from workbench.spool import read_spool, remove_spool, write_spool
-from workbench.store_faults import connect, explain, with_lock_retry
-from workbench.store_rows import COLUMNS, INSERT_SQL, decoded, from_row, to_row
-from workbench.store_schema import MIGRATIONS
+from workbench.records import CallRecord, CallStart
+from workbench.runlog.faults import connect, explain, with_lock_retry
+from workbench.runlog.rows import COLUMNS, INSERT_SQL, decoded, from_row, to_row
+from workbench.runlog.schema import MIGRATIONS
+from workbench.runlog.spool import read_spool, remove_spool, write_spool
+from workbench.runner.sinks import BaseSink
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -210,7 +210,7 @@ class Store(BaseSink):
         self, *, run_id: str | None = None, target: str | None = None, limit: int | None = None
     ) -> pd.DataFrame:
         """The run log as a DataFrame, one row per call, newest first (same columns as ``RunResult.to_pandas``)."""
-        from workbench.table import frame_from_rows
+        from workbench.records.frame import frame_from_rows
 
         rows = self._rows(*self._select(run_id=run_id, target=target, limit=limit))
         return frame_from_rows([decoded(row) for row in rows])

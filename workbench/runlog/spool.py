@@ -15,7 +15,7 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from workbench.request import CallRecord
+from workbench.records import CallRecord
 
 __all__ = ["read_spool", "remove_spool", "spool_paths", "write_spool"]
 

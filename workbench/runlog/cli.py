@@ -23,8 +23,8 @@ def store_group() -> None:
 @_STORE_OPTION
 def info_command(store_path: str | None) -> None:
     """Say which run log is used, how many calls it holds, and how many wait in its spool."""
-    from workbench.spool import read_spool
-    from workbench.store import Store, default_store_path
+    from workbench.runlog.spool import read_spool
+    from workbench.runlog.store import Store, default_store_path
 
     path = click.format_filename(store_path) if store_path else str(default_store_path())
     store = Store(path, readonly=True)
@@ -39,8 +39,8 @@ def recover_command(store_path: str | None) -> None:
     """Write into the run log the calls an earlier failed write kept aside (each once)."""
     from pathlib import Path
 
-    from workbench.spool import read_spool, spool_paths
-    from workbench.store import Store, default_store_path
+    from workbench.runlog.spool import read_spool, spool_paths
+    from workbench.runlog.store import Store, default_store_path
 
     path = Path(store_path) if store_path else default_store_path()
     if not read_spool(path):

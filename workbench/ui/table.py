@@ -4,20 +4,15 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
 
-from workbench.request import CallRecord
+from workbench.records.call import CallRecord
 from workbench.ui.format import dollars, egress_text, seconds, token_counts, tokens_per_s
 
-if TYPE_CHECKING:
-    import pandas as pd
-
-__all__ = ["figure_rows", "frame_from_rows", "records_frame", "records_html", "records_text"]
+__all__ = ["figure_rows", "records_html", "records_text"]
 
 
 _SHOWN_QUEUE_S = 0.0005
 """A queue shorter than this shows as ``0 ms``, so it is not shown at all."""
-_TIMES = ("queue_s", "ttft_s", "latency_s", "e2e_s")
 
 
 def figure_rows(record: CallRecord) -> list[tuple[str, str]]:
@@ -40,26 +35,6 @@ def figure_rows(record: CallRecord) -> list[tuple[str, str]]:
     if record.replayed:
         rows.append(("source", "recorded (replayed)"))
     return rows
-
-
-def records_frame(records: Sequence[CallRecord]) -> pd.DataFrame:
-    """One row per call with every field of the record."""
-    return frame_from_rows([r.to_dict() for r in records])
-
-
-def frame_from_rows(rows: Sequence[dict[str, Any]]) -> pd.DataFrame:
-    """A DataFrame from record dicts (``CallRecord.to_dict`` shape): typed columns, UTC start times."""
-    import pandas as pd
-
-    from workbench.store import COLUMNS
-
-    others = [c for c in COLUMNS if c not in _TIMES]
-    at = others.index("started_at") + 1  # the timing figures side by side, after the start time
-    frame = pd.DataFrame(list(rows), columns=[*others[:at], *_TIMES, *others[at:]])
-    frame["started_at"] = pd.to_datetime(frame["started_at"], unit="s", utc=True)
-    for name in ("tokens_estimated", "replayed"):
-        frame[name] = frame[name].astype(bool)
-    return frame
 
 
 def _comparison(records: Sequence[CallRecord]) -> list[list[str]]:

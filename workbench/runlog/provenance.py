@@ -1,6 +1,6 @@
 """Provenance: where each recorded figure came from, so a shared notebook can say what it re-ran.
 
-Every :class:`~workbench.request.CallRecord` carries a ``provenance`` mapping::
+Every :class:`~workbench.records.CallRecord` carries a ``provenance`` mapping::
 
     {
       "request_hash": "9f2c...",   # sha256 of messages + params + guard: the replay look-up key
@@ -35,7 +35,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from workbench.request import Locality, Request, new_id
+from workbench.records import Locality, Request, new_id
 
 __all__ = [
     "SESSION",
@@ -114,7 +114,7 @@ def gpu_name() -> str | None:
 
 
 def _cache_file() -> Path:
-    from workbench.store import default_store_path
+    from workbench.runlog.store import default_store_path
 
     return default_store_path().parent / "file_hashes.json"
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Protocol, runtime_checkable
 
-from workbench.request import CallRecord, CallStart
+from workbench.records import CallRecord, CallStart
 
 __all__ = ["BaseSink", "Sink"]
 
