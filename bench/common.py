@@ -21,7 +21,7 @@ RESULTS = Path(__file__).resolve().parent / "results"
 
 def machine() -> dict[str, Any]:
     """What the figures were measured on."""
-    from workbench.runlog.provenance import cpu_model
+    from workbench.targets.device import cpu_model
 
     return {
         "cpu": cpu_model(),

@@ -25,6 +25,7 @@ import workbench
 from bench.common import figure
 from workbench.records import Locality, Request, TextDelta, Usage
 from workbench.runlog.store import Store
+from workbench.targets import BaseTarget
 from workbench.ui.panel import Panel
 
 NAME = "ready-made tokens, no model"
@@ -35,7 +36,7 @@ LONG = 1000
 CALLS = 300
 
 
-class ReadyTokens:
+class ReadyTokens(BaseTarget):
     """A target without a model: yields ``n`` ready-made tokens, then their count."""
 
     provider = "none"

@@ -127,3 +127,30 @@ def test_public_names_and_the_lazy_import_table_agree(package: str) -> None:
         assert getattr(module, name) is not None, name
     for name, home in homes.items():
         assert getattr(importlib.import_module(home), name) is getattr(module, name), (name, home)
+
+
+def test_no_backend_branching_or_target_probing_outside_targets() -> None:
+    """Backends differ only inside workbench/targets/; elsewhere a target is used through its contract."""
+    probes = ("provider ==", "provider !=", "provider in (", "getattr(target", "getattr(self.target")
+    found = [
+        f"{name}: {line.strip()}"
+        for name, path in MODULES.items()
+        if not name.startswith("workbench.targets")
+        for line in path.read_text().splitlines()
+        if any(probe in line for probe in probes)
+    ]
+    assert found == []
+
+
+def test_an_object_without_the_target_contract_is_refused_with_the_fix() -> None:
+    from workbench.errors import ConfigError
+    from workbench.targets import resolve
+
+    class HalfTarget:
+        spec, provider, model = "half/one", "half", "one"
+
+        async def stream(self, request: object) -> object:
+            raise NotImplementedError
+
+    with pytest.raises(ConfigError, match=r"lacks locality, price, secrets, facts, prepare.*subclass workbench"):
+        resolve(HalfTarget())  # type: ignore[arg-type]

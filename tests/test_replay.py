@@ -12,9 +12,10 @@ import workbench
 from workbench.errors import ConfigError
 from workbench.records import CallRecord, CallStart, Locality, Request, TextDelta, Usage
 from workbench.runner.sinks import BaseSink
+from workbench.targets import BaseTarget
 
 
-class Counter:
+class Counter(BaseTarget):
     """A target that answers ``answer N`` on its Nth call, so a replay is told apart from a live call."""
 
     provider = "test"

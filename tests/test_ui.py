@@ -13,12 +13,13 @@ import pytest
 import workbench
 from workbench.errors import ServerError
 from workbench.records import CallRecord, EngineStarted, Locality, Privacy, Request, TextDelta, Usage
+from workbench.targets import BaseTarget
 from workbench.ui.panel import Panel, PanelRunResult, call_status
 from workbench.ui.plots import LivePlots, cost_figure, latency_figure
 from workbench.ui.table import figure_rows, records_text
 
 
-class Scripted:
+class Scripted(BaseTarget):
     """An in-process target that streams given pieces with a pause between them, or fails after some."""
 
     provider = "scripted"

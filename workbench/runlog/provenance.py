@@ -26,9 +26,6 @@ import functools
 import hashlib
 import json
 import os
-import platform
-import shutil
-import subprocess
 import threading
 from collections.abc import Mapping
 from importlib import metadata
@@ -36,14 +33,13 @@ from pathlib import Path
 from typing import Any
 
 from workbench.records import Locality, Request, new_id
+from workbench.targets.base import Target
 
 __all__ = [
     "SESSION",
     "call_provenance",
     "canonical",
     "cell_provenance",
-    "cpu_model",
-    "cpu_name",
     "file_sha256",
     "package_versions",
     "request_hash",
@@ -78,39 +74,6 @@ def package_versions() -> dict[str, str]:
         if name.startswith("mlc-llm") and name != "mlc-llm-nightly-cpu":
             versions["mlc-llm"] = f"{found.version} ({name})"
     return versions
-
-
-@functools.cache
-def cpu_model() -> str:
-    """The CPU model, e.g. ``AMD EPYC 7B13`` (from /proc/cpuinfo where there is one)."""
-    name = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return name
-
-
-def cpu_name() -> str:
-    """The CPU model and core count, e.g. ``AMD EPYC 7B13 (2 cores)``."""
-    return f"{cpu_model()} ({os.cpu_count()} cores)"
-
-
-@functools.cache
-def gpu_name() -> str | None:
-    """The first NVIDIA GPU's name from ``nvidia-smi``, or ``None`` where there is none."""
-    smi = shutil.which("nvidia-smi")
-    if smi is None:
-        return None
-    try:
-        out = subprocess.run(
-            [smi, "--query-gpu=name", "--format=csv,noheader"], capture_output=True, text=True, timeout=5, check=True
-        ).stdout
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out.strip().splitlines()[0] if out.strip() else None
 
 
 def _cache_file() -> Path:
@@ -184,45 +147,42 @@ def cell_provenance() -> dict[str, Any] | None:
     }
 
 
-def _target_provenance(target: Any) -> dict[str, Any]:
+def _target_provenance(target: Target) -> dict[str, Any]:
     versions = package_versions()
+    facts = target.facts()
     model_file = None
-    path = getattr(target, "path", None)
-    if isinstance(path, Path):
+    if facts.model_file is not None:
+        path = facts.model_file
         try:
             model_file = {"name": path.name, "bytes": path.stat().st_size, "sha256": file_sha256(path)}
         except OSError as exc:  # the target reports a missing model itself; provenance just says so
             model_file = {"name": path.name, "error": type(exc).__name__}
-    if target.locality is Locality.CLOUD:
-        device = f"remote ({target.provider})"
-    elif target.provider == "mlc":
-        device = gpu_name() or "GPU (name unknown)"
-    elif target.provider == "llama.cpp":
-        device = cpu_name()
-    else:
-        device = f"{target.locality.label} server ({target.provider})"
-    priced = target.locality is Locality.CLOUD and getattr(target, "price", None) is None
+    priced = target.locality is Locality.CLOUD and target.price is None
     litellm = versions.get("litellm")
     return {
         "packages": versions,
         "engine": target.provider,
-        "device": device,
+        "device": facts.device,
         "model_file": model_file,
         "price_map": f"litellm {litellm} bundled map" if priced and litellm else None,
     }
 
 
 def call_provenance(
-    target: Any,
+    target: Target,
     request: Request,
     *,
+    request_sha: str | None = None,
     guard: str = "flag",
     policy: str | None = None,
     threshold: float | None = None,
 ) -> dict[str, Any]:
-    """Everything a record says about where it came from (see the module docstring)."""
+    """Everything a record says about where it came from (see the module docstring).
+
+    ``request_sha``: the request's hash when the caller has computed it already.
+    """
     return {
-        "request_hash": request_hash(request, guard),
+        "request_hash": request_sha or request_hash(request, guard),
         **_target_provenance(target),
         "params": request.params,
         "seed": request.seed,

@@ -104,7 +104,10 @@ class _Call:
                 self.provenance["cell"] = cell
                 self.setup_error = missing(self.spec, self.source)
                 return
-        self.provenance = await asyncio.to_thread(call_provenance, self.target, self.request, guard=self.options.guard)
+        self.provenance = await asyncio.to_thread(
+            call_provenance, self.target, self.request,
+            request_sha=str(self.provenance["request_hash"]), guard=self.options.guard,
+        )  # fmt: skip
         self.provenance.update(self.options.routing or {})
         if self.outcome.blocked:
             return
@@ -202,13 +205,13 @@ class _Call:
                 input_tokens=input_tokens,
                 output_tokens=output_tokens,
                 busy_s=meter.latency_s,
-                override=self.options.prices.get(self.spec) or getattr(self.target, "price", None),
+                override=self.options.prices.get(self.spec) or self.target.price,
                 compute_per_hour=self.options.compute_per_hour,
                 tokens_estimated=usage.estimated if usage else False,
             )
             cost_usd, basis = cost.usd, cost.basis
         sent = basis != NOT_SENT  # a call never sent has no timings
-        secrets = tuple(getattr(self.target, "secrets", ()))
+        secrets = self.target.secrets
         return CallRecord(
             call_id=self.call_id,
             run_id=self.run_id,

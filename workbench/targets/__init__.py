@@ -25,13 +25,15 @@ from urllib.parse import urlsplit
 from workbench.errors import ConfigError, UnknownTargetError
 from workbench.records import Locality
 from workbench.runner.pricing import Price
-from workbench.targets.base import Event, Target, locality_of_url
+from workbench.targets.base import BaseTarget, EngineFacts, Event, Target, locality_of_url
 from workbench.targets.litellm import LiteLLMTarget
 from workbench.targets.llamacpp import LlamaCppTarget, default_threads, smollm2_path
 from workbench.targets.mlc import MLCEngineTarget, MLCServerTarget
 from workbench.targets.settings import TargetSettings, split_settings
 
 __all__ = [
+    "BaseTarget",
+    "EngineFacts",
     "Event",
     "KnownTarget",
     "Target",
@@ -121,6 +123,13 @@ def resolve(
     overrides the one derived from ``api_base`` (say a loopback proxy that forwards to a cloud).
     """
     if not isinstance(spec, str):
+        if not isinstance(spec, Target):
+            missing = [n for n in ("spec", "provider", "model", "locality", "price", "secrets", "facts", "prepare",
+                                   "stream") if not hasattr(spec, n)]  # fmt: skip
+            raise ConfigError(
+                f"{spec!r} is not a target (it lacks {', '.join(missing)}): pass a spec string, or subclass "
+                "workbench.targets.BaseTarget and write prepare() and stream()."
+            )
         return spec
     spec = spec.strip()
     if not spec:

@@ -1,16 +1,24 @@
-"""The target protocol: one async method that streams an answer, plus where the bytes go."""
+"""The target contract: one async method that streams an answer, plus what the runner and the run log must know.
+
+A target says where its bytes go (``locality``), what it costs when it has its own price
+(``price``), which secrets it sends (``secrets``, kept out of every record and message) and
+where it runs (:meth:`Target.facts`, for provenance). :class:`BaseTarget` gives the defaults,
+so a new backend writes ``prepare`` and ``stream`` and nothing else it does not need.
+"""
 
 from __future__ import annotations
 
 import ipaddress
 import socket
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol, runtime_checkable
 from urllib.parse import urlsplit
 
-from workbench.records import EngineStarted, Locality, Request, TextDelta, Usage
+from workbench.records import EngineStarted, Locality, Price, Request, TextDelta, Usage
 
-__all__ = ["Event", "Target", "locality_of_url"]
+__all__ = ["BaseTarget", "EngineFacts", "Event", "Target", "locality_of_url"]
 
 Event = EngineStarted | TextDelta | Usage
 """What a target yields: text pieces, then one :class:`Usage` at the end.
@@ -19,6 +27,16 @@ A target whose engine serves one request at a time (a shared in-process model be
 first yields :class:`EngineStarted` when the engine takes the request, so the wait for the
 engine is recorded as queue time, not as time to first token.
 """
+
+
+@dataclass(frozen=True)
+class EngineFacts:
+    """Where a target runs, as provenance records it."""
+
+    device: str
+    """The hardware in words: ``AMD EPYC 7B13 (2 cores)``, ``NVIDIA H200``, ``remote (openai)``."""
+    model_file: Path | None = None
+    """The weights file this process loads, hashed into provenance (``None``: a server holds the model)."""
 
 
 @runtime_checkable
@@ -39,6 +57,16 @@ class Target(Protocol):
     """The model name as the provider knows it."""
     locality: Locality
     """Where the request's bytes go."""
+    price: Price | None
+    """This target's own price, over LiteLLM's map (``None``: the map for the cloud, nothing on own hardware)."""
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Secrets this target sends (an API key): removed from every record, message and log line."""
+        ...
+
+    def facts(self) -> EngineFacts:
+        """Where it runs, for provenance (never a secret)."""
+        ...
 
     async def prepare(self) -> None:
         """Load what the target needs (a model, a client library), before any call is timed."""
@@ -47,6 +75,34 @@ class Target(Protocol):
     def stream(self, request: Request) -> AsyncIterator[Event]:
         """Send ``request`` and yield the answer as it arrives."""
         ...
+
+
+class BaseTarget:
+    """The contract's defaults: no price of its own, no secrets, facts from the locality and provider.
+
+    Subclass it and set ``spec``, ``provider``, ``model`` and ``locality``, then write ``prepare``
+    and ``stream``.
+    """
+
+    spec: str
+    provider: str
+    model: str
+    locality: Locality
+    price: Price | None = None
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """None by default."""
+        return ()
+
+    def facts(self) -> EngineFacts:
+        """``remote (PROVIDER)`` in the cloud, ``LOCALITY server (PROVIDER)`` elsewhere; no model file."""
+        if self.locality is Locality.CLOUD:
+            return EngineFacts(f"remote ({self.provider})")
+        return EngineFacts(f"{self.locality.label} server ({self.provider})")
+
+    async def prepare(self) -> None:
+        """Nothing to load."""
 
 
 def locality_of_url(url: str | None) -> Locality:

@@ -16,7 +16,7 @@ import httpx
 
 from workbench.errors import MissingKeyError
 from workbench.records import Locality, Price, Request
-from workbench.targets.base import Event, locality_of_url
+from workbench.targets.base import BaseTarget, Event, locality_of_url
 from workbench.targets.chunks import openai_events
 from workbench.targets.errors import translate
 from workbench.targets.litellm_loader import load_litellm
@@ -80,7 +80,7 @@ def token_estimator(model: str, request: Request) -> Callable[[str], tuple[int, 
     return estimate
 
 
-class LiteLLMTarget:
+class LiteLLMTarget(BaseTarget):
     """A model called through LiteLLM, streaming with usage."""
 
     def __init__(

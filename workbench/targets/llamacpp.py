@@ -20,7 +20,8 @@ from typing import Any
 
 from workbench.errors import ConfigError, MissingEngineError, StreamDropped
 from workbench.records import EngineStarted, Locality, Request, TextDelta, Usage
-from workbench.targets.base import Event
+from workbench.targets.base import BaseTarget, EngineFacts, Event
+from workbench.targets.device import cpu_name
 
 __all__ = ["LlamaCppTarget", "load_model", "smollm2_path"]
 
@@ -80,7 +81,7 @@ def _warm_up(llm: Any) -> None:
     llm.reset()
 
 
-class LlamaCppTarget:
+class LlamaCppTarget(BaseTarget):
     """A GGUF model run by llama-cpp-python in this process."""
 
     provider = "llama.cpp"
@@ -95,6 +96,10 @@ class LlamaCppTarget:
 
     def __repr__(self) -> str:
         return f"LlamaCppTarget({self.spec!r}, path={str(self.path)!r})"
+
+    def facts(self) -> EngineFacts:
+        """This machine's CPU, and the GGUF file loaded."""
+        return EngineFacts(cpu_name(), self.path)
 
     async def prepare(self) -> None:
         """Load the model (once per process) before the clock starts."""

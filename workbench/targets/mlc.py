@@ -12,8 +12,9 @@ from typing import Any
 
 from workbench.errors import MissingEngineError
 from workbench.records import Locality, Request
-from workbench.targets.base import Event, locality_of_url
+from workbench.targets.base import BaseTarget, EngineFacts, Event, locality_of_url
 from workbench.targets.chunks import openai_events
+from workbench.targets.device import gpu_name
 from workbench.targets.errors import translate
 from workbench.targets.litellm import NO_KEY, token_estimator
 
@@ -44,7 +45,7 @@ def _openai_kwargs(request: Request, model: str) -> dict[str, Any]:
     return kwargs
 
 
-class MLCEngineTarget:
+class MLCEngineTarget(BaseTarget):
     """An MLC-compiled model run in this process by ``mlc_llm.AsyncMLCEngine`` (loaded once)."""
 
     provider = "mlc"
@@ -64,6 +65,10 @@ class MLCEngineTarget:
                 _engines[self.model] = AsyncMLCEngine(self.model)
             return _engines[self.model]
 
+    def facts(self) -> EngineFacts:
+        """This machine's GPU."""
+        return EngineFacts(gpu_name() or "GPU (name unknown)")
+
     async def prepare(self) -> None:
         """Start the engine (once per process) before the clock starts."""
         await self._engine()
@@ -79,7 +84,7 @@ class MLCEngineTarget:
             yield event
 
 
-class MLCServerTarget:
+class MLCServerTarget(BaseTarget):
     """A model served by ``mlc_llm serve`` (or any OpenAI-compatible server) at ``base_url``."""
 
     provider = "mlc"
@@ -90,6 +95,11 @@ class MLCServerTarget:
         self.base_url = base_url.rstrip("/") if base_url.rstrip("/").endswith("/v1") else base_url.rstrip("/") + "/v1"
         self.locality = locality_of_url(base_url)
         self._api_key = api_key
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """The server's key, when one was given."""
+        return (self._api_key,) if self._api_key else ()
 
     def _openai(self) -> Any:
         """A client for this call: an async HTTP client belongs to the event loop that made it."""
@@ -106,7 +116,7 @@ class MLCServerTarget:
 
     async def stream(self, request: Request) -> AsyncIterator[Event]:
         """Stream from the server over its OpenAI-compatible API."""
-        secrets = (self._api_key,) if self._api_key else ()
+        secrets = self.secrets
         try:
             chunks = await self._openai().chat.completions.create(**_openai_kwargs(request, self.model))
         except Exception as exc:
