@@ -19,6 +19,7 @@ from nbconvert import HTMLExporter
 
 from workbench.runlog.store import Store
 from workbench.ui.panel import call_status
+from workbench.ui.plots import latency_figure
 
 pytestmark = pytest.mark.slow
 
@@ -69,7 +70,8 @@ def test_saved_notebook_renders_every_answer_without_widget_views(
     figures = [o.data for o in outputs if PLOTLY in o.get("data", {})]
     assert len(figures) == 2 and all(set(f) == {PLOTLY, "text/html", "text/plain"} for f in figures)
     latency = pio.from_json(json.dumps(figures[0][PLOTLY]))
-    fed = records[:4]  # the magic's calls feed the dashboard; the Python calls above were given no plots
-    expected = sum(2 if r.ok and r.ttft_s is not None else 1 for r in fed)
-    assert sum(len(trace.x) for trace in latency.data) == expected
-    assert figures[1]["text/plain"].endswith(f": {len(fed)} calls")
+    # Every call of the run log is on the dashboard, the Python calls' too, redrawn after their cells.
+    expected = latency_figure(records)
+    assert {t.name: list(t.x) for t in latency.data} == {t.name: list(t.x) for t in expected.data}
+    assert sum(len(t.x) for t in latency.data) > 0
+    assert figures[1]["text/plain"].endswith(f": {len(records)} calls")
