@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import figure, spread, write
 from tests.support.jupyter import running_jupyter
+from tests.support.records import make_record
 from workbench.records import CallRecord, Locality, Privacy
 from workbench.runlog.store import Store
 from workbench.server import queries, totals
@@ -44,7 +45,7 @@ def record(i: int, rng: random.Random) -> CallRecord:
     failed = rng.random() < 0.05
     entities = {"email": 1} if rng.random() < 0.1 else {}
     prompt = " ".join(rng.choice(WORDS) for _ in range(rng.randint(10, 80)))
-    return CallRecord(
+    return make_record(
         call_id=f"c{i:06d}", run_id=f"r{i // 3:05d}", target=target, provider=target.split("/")[0],
         model=target.split("/")[1], locality=locality, started_at=1.7e9 + i * 2.5,
         ttft_s=None if failed else rng.lognormvariate(-2.5, 0.6), latency_s=rng.uniform(0.2, 4.0),

@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.common import figure, timed, write  # noqa: E402
-from tests.test_store import make_record  # noqa: E402
+from tests.support.records import make_record  # noqa: E402
 from workbench.runlog.rows import INSERT_SQL, to_row  # noqa: E402
 from workbench.runlog.store import MIGRATIONS, Store  # noqa: E402
 
@@ -79,7 +79,7 @@ def two_writers(path: Path, each: int = 200) -> tuple[float, int]:
         f"""
         import sys
         sys.path.insert(0, {str(ROOT)!r})
-        from tests.test_store import make_record
+        from tests.support.records import make_record
         from workbench.runlog.store import Store
         store = Store({str(path)!r})
         for i in range({each}):

@@ -23,6 +23,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import figure, write
+from tests.support.records import make_record
 from workbench.records import CallRecord, CallStart, Locality, Privacy
 from workbench.ui.panel import Panel
 from workbench.ui.plots import LivePlots
@@ -40,7 +41,7 @@ def record(i: int, rng: random.Random) -> CallRecord:
     flagged = locality is Locality.CLOUD and rng.random() < 0.1
     cost = None if locality is Locality.CLOUD and rng.random() < 0.05 else (
         0.0 if locality is not Locality.CLOUD else rng.uniform(1e-5, 1e-3))
-    return CallRecord(
+    return make_record(
         call_id=f"c{i}", run_id=f"r{i // 4}", target=target, provider=target.split("/")[0], model=target,
         locality=locality, started_at=1.7e9 + i, ttft_s=None if failed else rng.uniform(0.01, 1.5),
         latency_s=rng.uniform(0.2, 6), input_tokens=40, output_tokens=None if failed else 64,

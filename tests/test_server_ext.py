@@ -49,7 +49,7 @@ def _record(i: int, rng: random.Random) -> CallRecord:
     privacy = Privacy(entities=entities, destination=locality.value, action=action) if i % 3 else None
     cost = None if (locality is Locality.CLOUD and i % 6 == 0) else round(rng.uniform(0, 0.002), 6)
     error = i % 11 == 0
-    return CallRecord(
+    return make_record(
         call_id=f"call{i:04d}",
         run_id=f"run{i // 4:03d}",
         target=target,
@@ -77,7 +77,7 @@ def _record(i: int, rng: random.Random) -> CallRecord:
 def _planted() -> CallRecord:
     """A call whose every text field carries a key: as if one had reached the log."""
     base = _record(1000, random.Random(1))
-    return CallRecord(
+    return make_record(
         **{
             **{f: getattr(base, f) for f in base.__dataclass_fields__},
             "call_id": "planted",

@@ -11,43 +11,46 @@ from pathlib import Path
 
 import pandas as pd
 
+from tests.support.records import make_record
 from workbench.records import CallRecord, Locality, Privacy
 from workbench.records.frame import records_frame
 from workbench.runlog.store import MIGRATIONS, Store
 
+FULL: dict[str, object] = dict(
+    call_id="c1",
+    run_id="r1",
+    target="openai/gpt-4o-mini",
+    provider="openai",
+    model="openai/gpt-4o-mini",
+    locality=Locality.CLOUD,
+    started_at=1_760_000_000.25,
+    ttft_s=0.31,
+    latency_s=1.5,
+    input_tokens=12,
+    output_tokens=40,
+    tokens_estimated=True,
+    decode_tps=33.5,
+    cost_usd=0.000123,
+    cost_basis="$0.15/M in",
+    params={"temperature": 0.0, "max_tokens": 64, "seed": 3, "stop": ["\n"]},
+    response="Paris. ✓",
+    prompt=({"role": "system", "content": "Be brief."}, {"role": "user", "content": "Capital of France?"}),
+    engine_metrics={"ttft_s": 0.2},
+    error_type="StreamDropped",
+    error_message="cut",
+    attempts=2,
+    privacy=Privacy(entities={"email": 1}, destination="cloud:openai", action="redact"),
+    replayed=True,
+    provenance={"request_hash": "ab12", "packages": {"workbench": "0.1.0"}, "cell": None},
+    queue_s=0.75,
+    e2e_s=2.25,
+)
+"""A record with every field set away from its default, to prove the round trip."""
 
-def make_record(**changes: object) -> CallRecord:
-    values: dict[str, object] = dict(
-        call_id="c1",
-        run_id="r1",
-        target="openai/gpt-4o-mini",
-        provider="openai",
-        model="openai/gpt-4o-mini",
-        locality=Locality.CLOUD,
-        started_at=1_760_000_000.25,
-        ttft_s=0.31,
-        latency_s=1.5,
-        input_tokens=12,
-        output_tokens=40,
-        tokens_estimated=True,
-        decode_tps=33.5,
-        cost_usd=0.000123,
-        cost_basis="$0.15/M in",
-        params={"temperature": 0.0, "max_tokens": 64, "seed": 3, "stop": ["\n"]},
-        response="Paris. ✓",
-        prompt=({"role": "system", "content": "Be brief."}, {"role": "user", "content": "Capital of France?"}),
-        engine_metrics={"ttft_s": 0.2},
-        error_type="StreamDropped",
-        error_message="cut",
-        attempts=2,
-        privacy=Privacy(entities={"email": 1}, destination="cloud:openai", action="redact"),
-        replayed=True,
-        provenance={"request_hash": "ab12", "packages": {"workbench": "0.1.0"}, "cell": None},
-        queue_s=0.75,
-        e2e_s=2.25,
-    )
-    values.update(changes)
-    return CallRecord(**values)  # type: ignore[arg-type]
+
+def full_record(**changes: object) -> CallRecord:
+    """:data:`FULL`, with ``changes``."""
+    return make_record(**{**FULL, **changes})
 
 
 def test_migrations_from_empty_create_the_schema(tmp_path: Path) -> None:
@@ -62,8 +65,8 @@ def test_migrations_from_empty_create_the_schema(tmp_path: Path) -> None:
 
 def test_every_field_round_trips(tmp_path: Path) -> None:
     store = Store(tmp_path / "log.sqlite")
-    full = make_record()
-    sparse = make_record(
+    full = full_record()
+    sparse = full_record(
         call_id="c2",
         ttft_s=None,
         input_tokens=None,
@@ -108,7 +111,7 @@ def test_a_log_from_before_queue_time_migrates_with_null_for_old_calls(tmp_path:
     [old] = store.records()
     assert (old.response, old.ttft_s, old.latency_s) == ("old answer", 0.2, 0.5)
     assert old.queue_s is None and old.e2e_s is None  # not measured then: NULL, not a made-up 0
-    store.append(make_record(call_id="new"))
+    store.append(full_record(call_id="new"))
     assert {r.call_id: r.queue_s for r in store.records()} == {"c": None, "new": 0.75}
     frame = store.to_pandas()
     assert frame["queue_s"].isna().tolist() == [False, True]  # newest first
@@ -123,7 +126,7 @@ def test_two_processes_appending_at_once_lose_nothing(tmp_path: Path) -> None:
     script = textwrap.dedent(
         f"""
         import sys
-        from tests.test_store import make_record
+        from tests.support.records import make_record
         from workbench.runlog.store import Store
         store = Store({str(path)!r})
         for i in range(150):

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 import workbench
+from tests.support.records import make_record
 from workbench.errors import ServerError
 from workbench.records import CallRecord, EngineStarted, Locality, Privacy, Request, TextDelta, Usage
 from workbench.targets import BaseTarget
@@ -150,7 +151,7 @@ def test_panel_text_waits_for_the_interval_then_draws() -> None:
 
 
 def make(i: int, target: str, locality: Locality, **changes: object) -> CallRecord:
-    base = CallRecord(call_id=f"c{i}", run_id="r", target=target, provider="p", model="m", locality=locality,
+    base = make_record(call_id=f"c{i}", run_id="r", target=target, provider="p", model="m", locality=locality,
                       started_at=float(i), ttft_s=0.1, latency_s=1.0 + i, input_tokens=3, output_tokens=4,
                       tokens_estimated=False, decode_tps=10.0, cost_usd=0.0, cost_basis="test", params={},
                       response="x")

@@ -10,7 +10,8 @@ from typing import Any
 import click
 
 from workbench.errors import ConfigError, StoreError
-from workbench.records import CallRecord
+from workbench.records import DEFAULT_MAX_TOKENS, CallRecord
+from workbench.records.choices import GUARD_ACTIONS
 from workbench.runner.sinks import BaseSink
 
 __all__ = ["EXIT_INTERRUPTED", "EXIT_NOT_RECORDED", "EXIT_NO_ANSWER", "main"]
@@ -67,11 +68,13 @@ def cli() -> None:
     help="Target spec; repeat for several (default local/smollm2); SPEC[temperature=0.9] for its own settings.",
 )
 @click.option("--system", help="System message.")
-@click.option("--max-tokens", type=int, default=256, show_default=True, help="Most tokens per answer (1 or more).")
+@click.option(
+    "--max-tokens", type=int, default=DEFAULT_MAX_TOKENS, show_default=True, help="Most tokens per answer (1 or more)."
+)
 @click.option("--temperature", type=float, help="Sampling temperature, 0 to 2.")
 @click.option("--seed", type=int)
 @click.option("--timeout", type=float, default=120.0, show_default=True, help="Seconds per call (more than 0).")
-@click.option("--guard", type=click.Choice(["flag", "redact", "block", "local"]), default="flag", show_default=True)
+@click.option("--guard", type=click.Choice(GUARD_ACTIONS), default="flag", show_default=True)
 @click.option("--store/--no-store", default=True, help="Record the calls in the run log.")
 @click.option("--json", "as_json", is_flag=True, help="Print the records as JSON lines.")
 def run_command(

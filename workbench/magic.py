@@ -23,6 +23,9 @@ from IPython.core.magic_arguments import argument, magic_arguments
 from traitlets import Bool, Enum, Float, Int, List, Unicode, default
 from traitlets.config import Configurable
 
+from workbench.records.choices import GUARD_ACTIONS, REPLAY_MODES
+from workbench.records.request import DEFAULT_MAX_TOKENS
+
 if TYPE_CHECKING:
     from workbench.runlog.store import Store
     from workbench.ui.dashboard import Dashboard
@@ -30,19 +33,20 @@ if TYPE_CHECKING:
 __all__ = ["Hybrid", "HybridMagics", "fill_prompt", "register"]
 
 _COMMANDS = ("targets", "dashboard", "store", "replay")
-_REPLAY_MODES = ("off", "on", "strict")
 
 
 class Hybrid(Configurable):
     """Settings of the ``%%hybrid`` magic, changed with ``%config Hybrid.NAME = VALUE``."""
 
     default_targets = List(Unicode(), help="Targets used when a cell names none with -t.").tag(config=True)
-    max_tokens = Int(256, help="Most tokens per answer, unless a cell says --max-tokens.").tag(config=True)
+    max_tokens = Int(DEFAULT_MAX_TOKENS, help="Most tokens per answer, unless a cell says --max-tokens.").tag(
+        config=True
+    )
     temperature = Float(None, allow_none=True, help="Sampling temperature; None: each model's default.").tag(
         config=True
     )
     timeout = Float(120.0, help="Seconds one call may take, retries included.").tag(config=True)
-    guard = Enum(["flag", "redact", "block", "local"], "flag", help="Privacy action off the device.").tag(
+    guard = Enum(list(GUARD_ACTIONS), "flag", help="Privacy action off the device.").tag(
         config=True
     )
     store_path = Unicode("", help="Run log path; empty: $WORKBENCH_STORE or .workbench/runs.sqlite.").tag(
@@ -51,7 +55,7 @@ class Hybrid(Configurable):
     panel = Bool(True, help="Show the streaming side-by-side panel in notebooks.").tag(config=True)
     update_interval = Float(0.1, help="Seconds between panel redraws while answers stream.").tag(config=True)
     dashboard_limit = Int(1000, help="Recorded calls the dashboard loads from the run log.").tag(config=True)
-    replay = Enum(["", *_REPLAY_MODES], "", help="Replay mode: off, on, strict; empty: $WORKBENCH_REPLAY or off.").tag(
+    replay = Enum(["", *REPLAY_MODES], "", help="Replay mode: off, on, strict; empty: $WORKBENCH_REPLAY or off.").tag(
         config=True
     )
 
@@ -125,12 +129,12 @@ class HybridMagics(Magics):
     @argument("--seed", type=int, metavar="S", help="sampling seed, where the target supports one")
     @argument("--system", metavar="TEXT", help="a system message")
     @argument("--timeout", type=float, metavar="S", help="seconds one call may take")
-    @argument("--guard", choices=["flag", "redact", "block", "local"], help="privacy action off the device")
+    @argument("--guard", choices=GUARD_ACTIONS, help="privacy action off the device")
     @argument("--route", metavar="POLICY",
               help="send the prompt where POLICY says (a policy name, or a Policy in the notebook); "
                    "needs one edge and one cloud -t target")
     @argument("--shadow", action="store_true", help="with --route: also run the other side, to see what it saved")
-    @argument("--replay", choices=_REPLAY_MODES,
+    @argument("--replay", choices=REPLAY_MODES,
               help="answer from the run log: on (else live), strict (fail if never recorded), off")
     @argument("-o", "--output", metavar="VAR", help="also store the RunResult in this variable")
     @argument("--no-panel", action="store_true", help="no streaming panel: show the result table only")
@@ -229,8 +233,8 @@ class HybridMagics(Magics):
 
     def _replay_mode(self, words: list[str]) -> str:
         """``%hybrid replay [on|off|strict]``: set (or show) the replay mode of later cells."""
-        if len(words) > 1 or (words and words[0] not in _REPLAY_MODES):
-            raise UsageError(f"Use %hybrid replay {'|'.join(_REPLAY_MODES)}.")
+        if len(words) > 1 or (words and words[0] not in REPLAY_MODES):
+            raise UsageError(f"Use %hybrid replay {'|'.join(REPLAY_MODES)}.")
         if words:
             self.settings.replay = words[0]
         from workbench.runlog.replay import default_mode

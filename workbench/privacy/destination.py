@@ -22,4 +22,4 @@ def destination(locality: Locality, provider: str = "") -> str:
 
 def leaves_device(locality: Locality) -> bool:
     """Whether a call at ``locality`` sends its bytes off the device (private network or cloud)."""
-    return locality is not Locality.DEVICE
+    return locality.leaves_device

@@ -24,10 +24,10 @@ from workbench.privacy.inspector import inspect
 from workbench.privacy.phones import DEFAULT_REGIONS
 from workbench.privacy.redact import Redactor
 from workbench.records import Locality, Privacy, Request
+from workbench.records.choices import GUARD_ACTIONS
 
 __all__ = ["GUARD_ACTIONS", "GuardOutcome", "action_for", "check_action", "guard"]
 
-GUARD_ACTIONS = ("flag", "redact", "block", "local")
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from workbench.privacy.keys import find_secrets
 
-__all__ = ["REDACTED", "environment_secrets", "redact_secrets"]
+__all__ = ["REDACTED", "environment_secrets", "redact_deep", "redact_secrets"]
 
 REDACTED = "[REDACTED]"
 """What a secret is replaced with."""
@@ -80,3 +82,14 @@ def redact_secrets(text: str, known: list[str] | tuple[str, ...] = ()) -> str:
         position = span.end
     pieces.append(text[position:])
     return "".join(pieces)
+
+
+def redact_deep(value: Any, redact: Callable[[str], str] = redact_secrets) -> Any:
+    """``value`` (JSON-like: mappings, lists, tuples) with ``redact`` applied to every string in it, keys too."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, Mapping):
+        return {redact_deep(k, redact): redact_deep(v, redact) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [redact_deep(v, redact) for v in value]
+    return value

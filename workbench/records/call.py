@@ -24,6 +24,16 @@ class Locality(enum.StrEnum):
     CLOUD = "cloud"
 
     @property
+    def edge(self) -> bool:
+        """Whether this is the edge (the device or a private network), as opposed to the cloud."""
+        return self is not Locality.CLOUD
+
+    @property
+    def leaves_device(self) -> bool:
+        """Whether a call here sends its bytes off the device (a private network or the cloud)."""
+        return self is not Locality.DEVICE
+
+    @property
     def label(self) -> str:
         """Words for a badge: ``on device``, ``private network``, ``cloud``."""
         return {"device": "on device", "private_network": "private network", "cloud": "cloud"}[self.value]

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from workbench.errors import ConfigError
-from workbench.records import CallRecord, Locality, Request, RunResult
+from workbench.records import CallRecord, Request, RunResult
 from workbench.routing.decision import Decision
 from workbench.routing.policy import Policy
 from workbench.runner.fanout import RunOptions, arun
@@ -75,14 +75,14 @@ def _role(record: CallRecord) -> str:
 
 
 def _side(record: CallRecord) -> str:
-    return "edge" if record.locality is not Locality.CLOUD else "cloud"
+    return "edge" if record.locality.edge else "cloud"
 
 
 def split_sides(targets: Sequence[str | Target]) -> tuple[Target, Target]:
     """The edge target (device or private network) and the cloud target among ``targets``."""
     resolved = [resolve(t) for t in targets]
-    edges = [t for t in resolved if t.locality is not Locality.CLOUD]
-    clouds = [t for t in resolved if t.locality is Locality.CLOUD]
+    edges = [t for t in resolved if t.locality.edge]
+    clouds = [t for t in resolved if not t.locality.edge]
     if len(edges) != 1 or len(clouds) != 1:
         raise ConfigError(
             "Routing needs exactly one edge target (on the device or private network) and one cloud target, "

@@ -31,11 +31,11 @@ from typing import Any
 
 from workbench.errors import ConfigError, ReplayMissing
 from workbench.records import CallRecord
+from workbench.records.choices import REPLAY_MODES
 from workbench.runlog.provenance import canonical
 from workbench.runlog.store import Store, open_store
 
 __all__ = [
-    "MODES",
     "ReplayMissing",
     "check_mode",
     "default_mode",
@@ -46,7 +46,6 @@ __all__ = [
     "replayed_copy",
 ]
 
-MODES = ("off", "on", "strict")
 """Replay modes, from never to always answering from the run log."""
 
 _ENV = "WORKBENCH_REPLAY"
@@ -57,16 +56,16 @@ _served: dict[tuple[str, str, str, str | None], int] = {}
 
 def check_mode(mode: str) -> str:
     """``mode`` if it is a replay mode; a :class:`ConfigError` naming the choices otherwise."""
-    if mode not in MODES:
-        raise ConfigError(f"replay={mode!r} is not a replay mode; use one of {', '.join(MODES)}.")
+    if mode not in REPLAY_MODES:
+        raise ConfigError(f"replay={mode!r} is not a replay mode; use one of {', '.join(REPLAY_MODES)}.")
     return mode
 
 
 def default_mode() -> str:
     """The replay mode when none is given: ``$WORKBENCH_REPLAY`` (off, on or strict), else ``off``."""
     value = os.environ.get(_ENV, "").strip().lower() or "off"
-    if value not in MODES:
-        raise ConfigError(f"{_ENV}={value!r} is not a replay mode; set it to one of {', '.join(MODES)}.")
+    if value not in REPLAY_MODES:
+        raise ConfigError(f"{_ENV}={value!r} is not a replay mode; set it to one of {', '.join(REPLAY_MODES)}.")
     return value
 
 

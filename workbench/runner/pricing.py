@@ -99,7 +99,7 @@ def price_call(
     tokens_estimated: bool = False,
 ) -> Cost:
     """Price one call."""
-    if locality is not Locality.CLOUD and override is None:
+    if locality.edge and override is None:
         if compute_per_hour is None:
             return Cost(0.0, "on own hardware: no per-call charge (no compute price set)")
         usd = compute_per_hour * busy_s / 3600

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from workbench.errors import ConfigError
 from workbench.privacy.guard import GUARD_ACTIONS
-from workbench.records import Message, Request
+from workbench.records import DEFAULT_MAX_TOKENS, Message, Request
 
 if TYPE_CHECKING:
     from workbench.runner.pricing import Price
@@ -121,7 +121,7 @@ def check_run(
     *,
     system: str | None = None,
     temperature: float | None = None,
-    max_tokens: int | None = 256,
+    max_tokens: int | None = DEFAULT_MAX_TOKENS,
     seed: int | None = None,
     stop: str | Sequence[str] | None = None,
     warn: bool = True,

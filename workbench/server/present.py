@@ -11,10 +11,10 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
-from collections.abc import Mapping
 from typing import Any
 
 from workbench.privacy import redact_secrets
+from workbench.privacy.secrets import redact_deep
 from workbench.records import CallRecord, Egress
 from workbench.server.masking import mask
 from workbench.ui.format import dollars, egress_text, entity_words, seconds, token_counts, tokens_per_s
@@ -38,13 +38,7 @@ def _redacted(text: str) -> str:
 
 def scrub(value: Any) -> Any:
     """``value`` with secrets removed from every string in it, at any depth."""
-    if isinstance(value, str):
-        return _redacted(value)
-    if isinstance(value, Mapping):
-        return {scrub(k): scrub(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [scrub(v) for v in value]
-    return value
+    return redact_deep(value, _redacted)
 
 
 def shown(text: str | None, *, reveal: bool = False) -> str | None:

@@ -14,7 +14,7 @@ import sqlite3
 import threading
 from typing import Any
 
-from workbench.records import NOT_SENT
+from workbench.records import NOT_SENT, Locality
 from workbench.server.present import scrub
 from workbench.server.queries import CallFilter
 from workbench.server.rules import FLAGGED_OFF_DEVICE_SQL, TIMED_SQL
@@ -22,10 +22,10 @@ from workbench.ui.format import count, dollars, seconds, style
 
 __all__ = ["EDGE", "LOCALITIES", "percentile", "totals"]
 
-EDGE = ("device", "private_network")
+EDGE = tuple(locality.value for locality in Locality if locality.edge)
 """Localities counted as edge spend (the bytes stay on hardware the team controls)."""
 
-LOCALITIES = ("device", "private_network", "cloud")
+LOCALITIES = tuple(locality.value for locality in Locality)
 
 _MAX_TALLIES = 64
 

@@ -19,8 +19,8 @@ import json
 from typing import Any
 
 from workbench.errors import BundleError
-from workbench.privacy import REDACTED, inspect, redact_secrets
-from workbench.privacy.secrets import environment_secrets
+from workbench.privacy import REDACTED, inspect
+from workbench.privacy.secrets import environment_secrets, redact_deep
 from workbench.records import CallRecord
 
 __all__ = ["check_secrets", "code_has_secret", "has_secret", "strip_strings"]
@@ -69,13 +69,7 @@ def code_has_secret(source: str) -> bool:
 
 def strip_strings(value: Any) -> Any:
     """``value`` (JSON-like) with secrets redacted from every string in it."""
-    if isinstance(value, str):
-        return redact_secrets(value)
-    if isinstance(value, list):
-        return [strip_strings(v) for v in value]
-    if isinstance(value, dict):
-        return {k: strip_strings(v) for k, v in value.items()}
-    return value
+    return redact_deep(value)
 
 
 def check_secrets(notebook: Any, records: list[CallRecord], *, strip: bool) -> tuple[Any, list[CallRecord], int]:

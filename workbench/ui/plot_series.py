@@ -170,7 +170,7 @@ class CostBuilder:
         self._shown.add(record.call_id)
         if record.cost_basis == NOT_SENT or replayed_from(record) in self._shown:
             return []  # nothing spent, or already counted with the call it replays
-        group = _CLOUD if record.locality is Locality.CLOUD else _EDGE
+        group = _EDGE if record.locality.edge else _CLOUD
         series = self.series[group]
         if record.cost_usd is None:
             self._unknown[group] += 1
