@@ -1,9 +1,9 @@
-"""Routing bench (issue 8): replay speed, held-out GSM8K and MMLU goals, APGR with bootstrap intervals.
+"""Routing bench (issue 8): simulation speed, held-out GSM8K and MMLU goals, APGR with bootstrap intervals.
 
     python bench/bench_routing.py      # figures with pass/short, bench/results/routing.json
 
 Goals:
-- replay of 10,000 prompts x 20 thresholds <= 1 s (median of repeats);
+- simulating 10,000 prompts x 20 thresholds <= 1 s (median of repeats);
 - held-out GSM8K: 95% of the strong (cloud) model's accuracy with <= 50% of calls sent to the cloud;
 - held-out MMLU: at 95% of the strong model's accuracy, a cloud share >= 15 points below random's;
 - APGR and the cloud share for 50/80/95% of the quality gap, with bootstrap intervals, for every policy.
@@ -37,20 +37,15 @@ from workbench.routing import (
     make_policy,
     oracle_scores,
     prepare,
-    replay_at_quality,
+    simulate_at_quality,
     split,
     sweep,
 )
+from workbench.routing.summary import expected_random
 
 SEEDS = (0, 1, 2, 3, 4)
 POLICIES = ("random", "rules", "cascade", "learned", "learned-cascade", "oracle")
 N_BOOT = 500
-
-
-def expected_random_share(edge: np.ndarray, cloud: np.ndarray) -> float:
-    """Cloud share random routing needs, in expectation, for 95% of the cloud model's quality."""
-    q_edge, q_cloud = float(edge.mean()), float(cloud.mean())
-    return (0.95 * q_cloud - q_edge) / (q_cloud - q_edge)
 
 
 def scored(data: Outcomes, name: str, seed: int) -> tuple[Outcomes, np.ndarray, bool]:
@@ -68,7 +63,7 @@ def evaluate(label: str, data: Outcomes) -> dict[str, Any]:
     out: dict[str, Any] = {"prompts": len(data), "policies": {}, "random_expected_share": []}
     for seed in SEEDS:
         test = split(data, seed=seed)[1]
-        out["random_expected_share"].append(expected_random_share(test.array("edge_score"), test.array("cloud_score")))
+        out["random_expected_share"].append(expected_random(test)["cloud_share"])
     for name in POLICIES:
         if make_policy(name if name != "oracle" else "random").uses_edge_response and data.edge_responses is None:
             continue
@@ -77,7 +72,7 @@ def evaluate(label: str, data: Outcomes) -> dict[str, Any]:
             test, scores, edge_first = scored(data, name, seed)
             edge, cloud = test.array("edge_score"), test.array("cloud_score")
             metrics = curve_metrics(edge, cloud, scores)
-            at95 = replay_at_quality(test, scores, 0.95 * float(cloud.mean()), edge_first=edge_first)
+            at95 = simulate_at_quality(test, scores, 0.95 * float(cloud.mean()), edge_first=edge_first)
             metrics["cost_saved_at_95pct"] = at95.cost_saved if at95 and at95.cost_saved is not None else float("nan")
             if seed == SEEDS[0]:
                 metrics["bootstrap"] = bootstrap_metrics(edge, cloud, scores, n_boot=N_BOOT, seed=seed)
@@ -119,7 +114,7 @@ def main() -> int:
     speed = replay_speed(gsm8k.concat(mmlu))
     figures.append(
         figure(
-            "replay 10,000 prompts x 20 thresholds",
+            "simulate 10,000 prompts x 20 thresholds",
             statistics.median(speed),
             "s",
             goal="<= 1 s",

@@ -16,7 +16,7 @@ from IPython.core.error import UsageError
 from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.capture import CapturedIO, capture_output
 
-import workbench.ui
+import workbench.notebook
 from workbench.magic import Hybrid, HybridMagics, fill_prompt
 from workbench.records import RunResult
 from workbench.runlog.store import Store
@@ -195,7 +195,7 @@ def final_outputs(captured: CapturedIO) -> list[dict[str, Any]]:
 @pytest.fixture
 def kernel_like(monkeypatch: pytest.MonkeyPatch) -> None:
     """The magic believes it runs in a kernel, so it displays the panel (outputs are captured, not sent)."""
-    monkeypatch.setattr(workbench.ui, "widget_frontend", lambda: True)
+    monkeypatch.setattr(workbench.notebook, "widget_frontend", lambda: True)
 
 
 def test_finished_panel_and_dashboard_are_static_outputs_with_the_answers(

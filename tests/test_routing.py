@@ -1,4 +1,4 @@
-"""Routing arithmetic on small hand-made outcomes with known answers: replay, metrics, calibration, policies."""
+"""Routing arithmetic on small hand-made outcomes with known answers: simulation, metrics, calibration, policies."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from workbench.routing import (
     curve_metrics,
     from_run_log,
     rank_curve,
-    replay,
+    simulate,
     split,
     sweep,
     threshold_for_share,
@@ -55,7 +55,7 @@ def outcomes(edge: list[float], cloud: list[float], *, edge_cost: float = 0.1, c
 
 def test_replay_totals_are_exact() -> None:
     data = outcomes([1, 0, 0, 1], [1, 1, 0, 0])
-    result = replay(data, np.array([True, True, False, False]))
+    result = simulate(data, np.array([True, True, False, False]))
     assert result.quality == pytest.approx(0.75)  # 1 (cloud) + 1 (cloud) + 0 + 1
     assert result.cost_usd == pytest.approx(2.2)
     assert result.cost_all_cloud_usd == pytest.approx(4.0)
@@ -67,7 +67,7 @@ def test_replay_totals_are_exact() -> None:
 
 def test_cascade_replay_pays_for_both_calls() -> None:
     data = outcomes([1, 0, 0, 1], [1, 1, 0, 0])
-    result = replay(data, np.array([False, True, False, False]), edge_first=True)
+    result = simulate(data, np.array([False, True, False, False]), edge_first=True)
     assert result.cost_usd == pytest.approx(4 * 0.1 + 1.0)
     assert result.latency_s == pytest.approx((1 + 4 + 1 + 1) / 4)
 
@@ -79,7 +79,7 @@ def test_sweep_matches_replay_at_every_threshold() -> None:
     thresholds = np.linspace(0, 1, 7)
     table = sweep(data, scores, thresholds)
     for row, threshold in zip(table.itertuples(), thresholds, strict=True):
-        one = replay(data, scores >= threshold)
+        one = simulate(data, scores >= threshold)
         assert row.quality == pytest.approx(one.quality)
         assert row.cost_usd == pytest.approx(one.cost_usd)
         assert row.cloud_share == pytest.approx(one.cloud_share)
@@ -127,7 +127,7 @@ def test_rules_calibrated_share_on_an_experiment() -> None:
 
     data = outcomes([1.0, 0.0] * 60, [1.0, 1.0] * 60)
     report = run_experiment(data, "rules", cloud_share=0.3, split_name="all")
-    assert abs(report.replay.cloud_calls - 0.3 * 120) <= 1
+    assert abs(report.simulation.cloud_calls - 0.3 * 120) <= 1
 
 
 def test_split_is_deterministic_and_disjoint() -> None:
@@ -211,7 +211,7 @@ def test_run_log_outcomes_pair_edge_and_cloud_calls() -> None:
     data = from_run_log(pd.DataFrame(rows))
     assert len(data) == 3 and data.prompts == ["question 0", "question 1", "question 2"]
     assert (data.edge_model, data.cloud_model) == ("local/smollm2", "openai/gpt-4o-mini")
-    result = replay(data, np.array([False, True, False]))
+    result = simulate(data, np.array([False, True, False]))
     assert result.quality == pytest.approx(1.0)
     assert result.cost_usd == pytest.approx(0.01) and result.cost_saved == pytest.approx(2 / 3)
     assert result.latency_s == pytest.approx((0.5 + 2.0 + 0.5) / 3)

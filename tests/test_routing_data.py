@@ -113,8 +113,8 @@ def test_cli_json_report(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
     assert report["policy"] == "random" and report["split"] == "test"
-    assert report["replay"]["n"] == 20  # the held-out half of the 40 prompts
-    assert abs(report["replay"]["cloud_calls"] - 0.5 * report["replay"]["n"]) <= 1
+    assert report["simulation"]["n"] == 20  # the held-out half of the 40 prompts
+    assert abs(report["simulation"]["cloud_calls"] - 0.5 * report["simulation"]["n"]) <= 1
     assert "gpt-4-1106-preview" in report["cost_basis"]
     # the command reports what the library computes for the same file and options, every figure of it
     expected = run_experiment(load_routellm(path), "random", cloud_share=0.5, split_name="test", seed=0)

@@ -24,7 +24,7 @@ from workbench.routing import (
     per_seed,
     policy_curves,
     policy_style,
-    replay,
+    simulate,
     split,
     verdict,
 )
@@ -59,7 +59,7 @@ def outcomes(edge: list[float], cloud: list[float], cloud_cost: list[float]) -> 
 
 def test_cloud_share_of_cost_weighs_each_call_by_its_price() -> None:
     data = outcomes([0, 0, 0, 0], [1, 1, 1, 1], [4.0, 2.0, 1.0, 1.0])
-    result = replay(data, np.array([True, False, False, False]))
+    result = simulate(data, np.array([True, False, False, False]))
     assert result.cloud_share == 0.25
     assert result.cloud_cost_share == pytest.approx(4 / 8)  # one call in four, half the all-cloud bill
     assert result.cost_saved == pytest.approx(1 - (4 + 0.3) / 8)

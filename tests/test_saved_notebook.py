@@ -32,7 +32,7 @@ CELLS = [
     "Name a prime number.",
     "%%hybrid -t local/smollm2 -t openai/gpt-4o-mini --max-tokens 40 --temperature 0 --seed 2\nSay hello.",
     "from workbench.routing import make_policy\n"
-    "from workbench.ui import route_with_panel, run_with_panel\n"
+    "from workbench.notebook import route_with_panel, run_with_panel\n"
     "run_with_panel('Name a colour.', ['local/smollm2'], max_tokens=5, temperature=0, seed=3, plots=None)\n"
     "routed = route_with_panel('Name a fruit.', make_policy('always-edge'), ['local/smollm2', 'openai/gpt-4o-mini'],\n"
     "                          max_tokens=5, temperature=0, seed=4)",

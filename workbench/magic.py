@@ -160,7 +160,7 @@ class HybridMagics(Magics):
             raise UsageError(f"-o {args.output!r} is not a Python variable name.")
         prompt = fill_prompt(cell, self.ip.user_ns).strip()  # checked with the run (workbench.runner.validate)
         from workbench.errors import ConfigError
-        from workbench.ui import run_with_panel
+        from workbench.notebook import run_with_panel
 
         s = self.settings
         common: dict[str, Any] = dict(
@@ -177,7 +177,7 @@ class HybridMagics(Magics):
             raise UsageError("--shadow goes with --route POLICY: it runs the side the policy did not choose.")
         try:
             if args.route:
-                from workbench.ui import route_with_panel
+                from workbench.notebook import route_with_panel
 
                 policy = self._policy(args.route)
                 result: Any = route_with_panel(prompt, policy, targets, shadow=args.shadow, **common)

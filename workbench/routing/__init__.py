@@ -1,7 +1,7 @@
 """Routing: which prompts stay on the edge, which escalate to the cloud, and what that saves.
 
 Policies (:class:`Policy`) score prompts and decide live on a :class:`~workbench.records.Request`
-(:meth:`Policy.decide` -> :class:`Decision`); the same scores replay over recorded outcomes
+(:meth:`Policy.decide` -> :class:`Decision`); the same scores are simulated over recorded outcomes
 (:func:`load_routellm`, :func:`from_run_log`) with a held-out split (:func:`run_experiment`),
 giving quality, dollars, cloud share and the standard routing metrics (APGR, share for X% of the gap);
 :func:`per_seed` / :func:`verdict` summarise them over split seeds and :func:`curve_figure` plots them
@@ -26,8 +26,8 @@ if TYPE_CHECKING:
         make_policy,
         policy_curves,
         prepare,
-        replay_at_quality,
         run_experiment,
+        simulate_at_quality,
     )
     from workbench.routing.learned import LearnedRouter
     from workbench.routing.live import RoutedRun, aroute, route
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from workbench.routing.routellm import default_routellm_dir, load_routellm
     from workbench.routing.rules import RulesPolicy
     from workbench.routing.runlog import from_run_log
-    from workbench.routing.simulate import ReplayResult, rank_curve, replay, sweep
+    from workbench.routing.simulation import Simulation, rank_curve, simulate, sweep
     from workbench.routing.summary import (
         expected_random,
         format_table,
@@ -50,7 +50,7 @@ if TYPE_CHECKING:
     from workbench.runner.pricing import price_for
 
 # Submodules load on first use (PEP 562), so importing the package (or the CLI) stays cheap.
-_EXPORTS = {
+_HOMES = {
     "AlwaysCloud": "workbench.routing.policy",
     "AlwaysEdge": "workbench.routing.policy",
     "CascadePolicy": "workbench.routing.cascade",
@@ -63,7 +63,7 @@ _EXPORTS = {
     "Policy": "workbench.routing.policy",
     "Price": "workbench.records.price",
     "RandomPolicy": "workbench.routing.policy",
-    "ReplayResult": "workbench.routing.simulate",
+    "Simulation": "workbench.routing.simulation",
     "RulesPolicy": "workbench.routing.rules",
     "Side": "workbench.routing.decision",
     "apgr": "workbench.routing.metrics",
@@ -78,9 +78,9 @@ _EXPORTS = {
     "policy_curves": "workbench.routing.experiment",
     "prepare": "workbench.routing.experiment",
     "price_for": "workbench.runner.pricing",
-    "rank_curve": "workbench.routing.simulate",
-    "replay": "workbench.routing.simulate",
-    "replay_at_quality": "workbench.routing.experiment",
+    "rank_curve": "workbench.routing.simulation",
+    "simulate": "workbench.routing.simulation",
+    "simulate_at_quality": "workbench.routing.experiment",
     "route": "workbench.routing.live",
     "aroute": "workbench.routing.live",
     "RoutedRun": "workbench.routing.live",
@@ -88,7 +88,7 @@ _EXPORTS = {
     "share_for_gap": "workbench.routing.metrics",
     "share_for_quality": "workbench.routing.metrics",
     "split": "workbench.routing.outcomes",
-    "sweep": "workbench.routing.simulate",
+    "sweep": "workbench.routing.simulation",
     "threshold_for_share": "workbench.routing.calibration",
     "POLICY_STYLES": "workbench.routing.plots",
     "curve_figure": "workbench.routing.plots",
@@ -115,10 +115,10 @@ __all__ = [
     "Policy",
     "Price",
     "RandomPolicy",
-    "ReplayResult",
     "RoutedRun",
     "RulesPolicy",
     "Side",
+    "Simulation",
     "apgr",
     "aroute",
     "bootstrap_metrics",
@@ -138,13 +138,13 @@ __all__ = [
     "prepare",
     "price_for",
     "rank_curve",
-    "replay",
-    "replay_at_quality",
     "route",
     "routellm_datasets",
     "run_experiment",
     "share_for_gap",
     "share_for_quality",
+    "simulate",
+    "simulate_at_quality",
     "split",
     "summarise",
     "sweep",
@@ -155,7 +155,7 @@ __all__ = [
 
 def __getattr__(name: str) -> Any:
     """Import a public name from its submodule on first access."""
-    module = _EXPORTS.get(name)
+    module = _HOMES.get(name)
     if module is None:
         raise AttributeError(f"module 'workbench.routing' has no attribute {name!r}")
     value = getattr(importlib.import_module(module), name)

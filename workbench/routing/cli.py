@@ -1,4 +1,4 @@
-"""``hybrid experiment``: replay a routing policy over outcome files and print the report."""
+"""``hybrid experiment``: simulate a routing policy over outcome files and print the report."""
 
 from __future__ import annotations
 
@@ -25,26 +25,27 @@ def _print_report(data: dict[str, Any]) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    replay, metrics = data["replay"], data["metrics"]
-    table = Table(title=f"{data['policy']} on the {data['split']} split ({replay['n']} prompts, seed {data['seed']})")
+    simulation, metrics = data["simulation"], data["metrics"]
+    prompts = simulation["n"]
+    table = Table(title=f"{data['policy']} on the {data['split']} split ({prompts} prompts, seed {data['seed']})")
     table.add_column("figure")
     table.add_column("value", justify="right")
-    cost = replay["cost_usd"]
+    cost = simulation["cost_usd"]
     estimated = " (estimated)" if data["cost_estimated"] else ""
     rows = [
         ("threshold", "-" if data["threshold"] is None else f"{data['threshold']:.4g}"),
-        ("cloud share (of calls)", _share(replay["cloud_share"])),
-        ("cloud share of cost (calls weighted by their cloud price)", _share(replay["cloud_cost_share"])),
-        ("quality", f"{replay['quality']:.3f}"),
-        ("quality edge only / cloud only", f"{replay['quality_edge']:.3f} / {replay['quality_cloud']:.3f}"),
+        ("cloud share (of calls)", _share(simulation["cloud_share"])),
+        ("cloud share of cost (calls weighted by their cloud price)", _share(simulation["cloud_cost_share"])),
+        ("quality", f"{simulation['quality']:.3f}"),
+        ("quality edge only / cloud only", f"{simulation['quality_edge']:.3f} / {simulation['quality_cloud']:.3f}"),
         ("cost", "unknown" if cost is None else f"${cost:.4f}{estimated}"),
         (
             "cost all-cloud",
-            "unknown" if replay["cost_all_cloud_usd"] is None else f"${replay['cost_all_cloud_usd']:.4f}",
+            "unknown" if simulation["cost_all_cloud_usd"] is None else f"${simulation['cost_all_cloud_usd']:.4f}",
         ),
-        ("cost saved vs all-cloud", _share(replay["cost_saved"])),
-        ("mean latency", "unknown" if replay["latency_s"] is None else f"{replay['latency_s']:.2f} s"),
-        ("privacy entities sent to the cloud", str(replay["privacy_entities_left"])),
+        ("cost saved vs all-cloud", _share(simulation["cost_saved"])),
+        ("mean latency", "unknown" if simulation["latency_s"] is None else f"{simulation['latency_s']:.2f} s"),
+        ("privacy entities sent to the cloud", str(simulation["privacy_entities_left"])),
     ]
     if metrics:
         rows.append(("APGR", "-" if metrics["apgr"] is None else f"{metrics['apgr']:.3f}"))
@@ -65,7 +66,7 @@ def _print_report(data: dict[str, Any]) -> None:
 
 @click.command("experiment")
 @click.option("--outcomes", "outcomes", required=True, help="Outcome CSV file, folder or glob (RouteLLM format).")
-@click.option("--policy", required=True, type=click.Choice(_POLICY_NAMES), help="Routing policy to replay.")
+@click.option("--policy", required=True, type=click.Choice(_POLICY_NAMES), help="Routing policy to simulate.")
 @click.option("--threshold", type=float, default=None, help="Escalate prompts scoring at least this.")
 @click.option("--cloud-share", type=click.FloatRange(0, 1), default=None, help="Calibrate to this cloud share.")
 @click.option("--split", "split_name", type=click.Choice(["train", "test", "all"]), default="test", show_default=True)

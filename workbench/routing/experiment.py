@@ -19,7 +19,7 @@ from workbench.routing.metrics import curve_metrics
 from workbench.routing.outcomes import Outcomes, split
 from workbench.routing.policy import AlwaysCloud, AlwaysEdge, Policy, RandomPolicy
 from workbench.routing.rules import RulesPolicy
-from workbench.routing.simulate import ReplayResult, rank_curve, replay
+from workbench.routing.simulation import Simulation, rank_curve, simulate
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -31,8 +31,8 @@ __all__ = [
     "make_policy",
     "policy_curves",
     "prepare",
-    "replay_at_quality",
     "run_experiment",
+    "simulate_at_quality",
 ]
 
 SplitName = Literal["train", "test", "all"]
@@ -69,13 +69,13 @@ def _clean(value: Any) -> Any:
 
 @dataclass(frozen=True)
 class ExperimentReport:
-    """One policy on one split: the replay totals at its threshold, and the threshold-free curve metrics."""
+    """One policy on one split: the simulated totals at its threshold, and the threshold-free curve metrics."""
 
     policy: str
     split: str
     seed: int
     threshold: float
-    replay: ReplayResult
+    simulation: Simulation
     metrics: dict[str, float]
     edge_model: str
     cloud_model: str
@@ -88,7 +88,7 @@ class ExperimentReport:
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (NaN and infinities become ``null``)."""
         data = asdict(self)
-        data["replay"] = self.replay.to_dict()
+        data["simulation"] = self.simulation.to_dict()
         return _clean(data)
 
 
@@ -138,7 +138,7 @@ def run_experiment(
     elif threshold is not None:
         chosen.threshold = float(threshold)
     edge, cloud = evaluated.array("edge_score"), evaluated.array("cloud_score")
-    result = replay(evaluated, chosen.route(scores), edge_first=chosen.uses_edge_response)
+    result = simulate(evaluated, chosen.route(scores), edge_first=chosen.uses_edge_response)
     notes = list(data.notes)
     if chosen.uses_edge_response:
         notes.append("cascade: the edge answered every prompt; escalated prompts paid for both calls")
@@ -147,7 +147,7 @@ def run_experiment(
         split=split_name,
         seed=seed,
         threshold=chosen.threshold,
-        replay=result,
+        simulation=result,
         metrics=curve_metrics(edge, cloud, scores) if chosen.sweepable else {},
         edge_model=data.edge_model,
         cloud_model=data.cloud_model,
@@ -197,10 +197,10 @@ def policy_curves(data: Outcomes, names: Sequence[str], *, seed: int = 0, test_f
     return pd.concat(frames, ignore_index=True)
 
 
-def replay_at_quality(
+def simulate_at_quality(
     data: Outcomes, scores: np.ndarray, target: float, *, edge_first: bool = False
-) -> ReplayResult | None:
-    """The replay at the smallest cloud share (highest scores first) whose quality reaches ``target``.
+) -> Simulation | None:
+    """The simulation at the smallest cloud share (highest scores first) whose quality reaches ``target``.
 
     ``None`` when even sending everything to the cloud does not reach it.
     """
@@ -211,4 +211,4 @@ def replay_at_quality(
         return None
     mask = np.zeros(len(data), dtype=bool)
     mask[np.argsort(-np.asarray(scores), kind="stable")[: reached[0]]] = True
-    return replay(data, mask, edge_first=edge_first)
+    return simulate(data, mask, edge_first=edge_first)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from workbench.routing.simulate import rank_curve
+from workbench.routing.simulation import rank_curve
 
 __all__ = ["GAP_FRACTIONS", "apgr", "curve_metrics", "oracle_scores", "share_for_gap", "share_for_quality"]
 

@@ -2,7 +2,7 @@
 
 A policy scores prompts (higher means more reason to use the cloud) and sends to the cloud those
 with ``score >= threshold``. The same scores drive a live decision (:meth:`Policy.decide` on a
-:class:`~workbench.records.Request`) and a replay over recorded outcomes (:meth:`Policy.score_outcomes`).
+:class:`~workbench.records.Request`) and a simulation over recorded outcomes (:meth:`Policy.score_outcomes`).
 Every score carries a tiny stable per-prompt tie-break, so a threshold can reach any share.
 """
 

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from workbench.routing.experiment import make_policy, prepare, replay_at_quality
+from workbench.routing.experiment import make_policy, prepare, simulate_at_quality
 from workbench.routing.metrics import curve_metrics, oracle_scores
 from workbench.routing.outcomes import Outcomes, split
 
@@ -94,7 +94,7 @@ def _measured(data: Outcomes, name: str, seed: int) -> dict[str, float] | None:
         test, scores, _ = prepare(data, policy, seed=seed)
         edge_first = policy.uses_edge_response
     edge, cloud = test.array("edge_score"), test.array("cloud_score")
-    at_target = replay_at_quality(test, scores, QUALITY_TARGET * float(cloud.mean()), edge_first=edge_first)
+    at_target = simulate_at_quality(test, scores, QUALITY_TARGET * float(cloud.mean()), edge_first=edge_first)
     found = {"apgr": curve_metrics(edge, cloud, scores)["apgr"]}
     for key in ("cloud_share", "cloud_cost_share", "cost_saved"):
         value = getattr(at_target, key) if at_target else None

@@ -16,7 +16,7 @@ TIE_SCALE = 1e-6
 def stable_uniform(prompts: Sequence[str], seed: int = 0) -> np.ndarray:
     """One number in [0, 1) per prompt, from a keyed hash of its text: same prompt and seed, same number.
 
-    The same prompt gets the same value live and in replay, so a threshold means the same in both.
+    The same prompt gets the same value live and in simulation, so a threshold means the same in both.
     """
     key = seed.to_bytes(8, "little", signed=True)
     values = [

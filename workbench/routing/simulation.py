@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
     from workbench.routing.outcomes import Outcomes
 
-__all__ = ["ReplayResult", "rank_curve", "replay", "sweep"]
+__all__ = ["Simulation", "rank_curve", "simulate", "sweep"]
 
 
 def _finite(value: float) -> float | None:
@@ -21,7 +21,7 @@ def _finite(value: float) -> float | None:
 
 
 @dataclass(frozen=True)
-class ReplayResult:
+class Simulation:
     """Totals for one routing of a set of prompts.
 
     ``cloud_share`` counts calls; ``cloud_cost_share`` weighs each call by its cloud price (the escalated
@@ -58,7 +58,7 @@ def _arrays(data: Outcomes) -> dict[str, np.ndarray]:
     )}  # fmt: skip
 
 
-def replay(data: Outcomes, to_cloud: np.ndarray, *, edge_first: bool = False) -> ReplayResult:
+def simulate(data: Outcomes, to_cloud: np.ndarray, *, edge_first: bool = False) -> Simulation:
     """Totals when the prompts marked in ``to_cloud`` go to the cloud and the rest stay on the edge."""
     a = _arrays(data)
     mask = np.asarray(to_cloud, dtype=bool)
@@ -67,7 +67,7 @@ def replay(data: Outcomes, to_cloud: np.ndarray, *, edge_first: bool = False) ->
     cost = float(np.sum(np.where(edge_paid, a["edge_cost_usd"], 0.0)) + np.sum(a["cloud_cost_usd"][mask]))
     all_cloud = float(np.sum(a["cloud_cost_usd"]))
     latency = np.where(mask, a["cloud_latency_s"], 0.0) + np.where(edge_paid, a["edge_latency_s"], 0.0)
-    return ReplayResult(
+    return Simulation(
         n=n,
         cloud_calls=int(mask.sum()),
         cloud_share=float(mask.mean()) if n else 0.0,
