@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from workbench.evaluate.template import fill_template, template_columns
 
 # Submodules load on first use (PEP 562), so importing the package stays cheap.
-_EXPORTS = {
+_HOMES = {
     "CallableGrader": "workbench.evaluate.graders",
     "ChoiceMatch": "workbench.evaluate.choice",
     "Contains": "workbench.evaluate.graders",
@@ -93,9 +93,9 @@ __all__ = [
 
 def __getattr__(name: str) -> Any:
     """Import a public name from its submodule on first access."""
-    if name not in _EXPORTS:
+    if name not in _HOMES:
         raise AttributeError(f"module 'workbench.evaluate' has no attribute {name!r}")
-    value = getattr(importlib.import_module(_EXPORTS[name]), name)
+    value = getattr(importlib.import_module(_HOMES[name]), name)
     globals()[name] = value
     return value
 
