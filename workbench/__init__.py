@@ -11,9 +11,10 @@ Names are imported on first use, so ``import workbench`` stays fast and never im
 
 from __future__ import annotations
 
-import importlib
 import threading
 from typing import TYPE_CHECKING, Any
+
+from workbench._lazy import lazy_names
 
 if TYPE_CHECKING:
     from workbench import plots, privacy, routing
@@ -86,14 +87,7 @@ _HOMES = {
 _SUBMODULES = ("plots", "routing", "privacy")
 
 
-def __getattr__(name: str) -> Any:
-    if name in _SUBMODULES:
-        return importlib.import_module(f"workbench.{name}")
-    if name in _HOMES:
-        value = getattr(importlib.import_module(_HOMES[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'workbench' has no attribute {name!r}")
+__getattr__ = lazy_names(__name__, _HOMES, _SUBMODULES)
 
 
 def __dir__() -> list[str]:

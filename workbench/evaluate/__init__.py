@@ -15,8 +15,9 @@ the classes) return a :class:`Grade` with a score in [0, 1] and a reason; none c
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from workbench._lazy import lazy_names
 
 if TYPE_CHECKING:
     from workbench.evaluate.choice import ChoiceMatch, chosen_letters
@@ -91,13 +92,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    """Import a public name from its submodule on first access."""
-    if name not in _HOMES:
-        raise AttributeError(f"module 'workbench.evaluate' has no attribute {name!r}")
-    value = getattr(importlib.import_module(_HOMES[name]), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_names(__name__, _HOMES)
 
 
 def __dir__() -> list[str]:

@@ -10,8 +10,9 @@ in each policy's fixed colour (:data:`POLICY_STYLES`).
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from workbench._lazy import lazy_names
 
 if TYPE_CHECKING:
     from workbench.records import Price
@@ -153,14 +154,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    """Import a public name from its submodule on first access."""
-    module = _HOMES.get(name)
-    if module is None:
-        raise AttributeError(f"module 'workbench.routing' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_names(__name__, _HOMES)
 
 
 def __dir__() -> list[str]:

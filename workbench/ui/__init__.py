@@ -7,8 +7,9 @@ Rendering only: every figure comes from the records (:mod:`workbench.ui.table` a
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from workbench._lazy import lazy_names
 
 if TYPE_CHECKING:
     from workbench.ui.dashboard import Dashboard
@@ -28,7 +29,4 @@ _HOMES = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _HOMES:
-        return getattr(importlib.import_module(_HOMES[name]), name)
-    raise AttributeError(f"module 'workbench.ui' has no attribute {name!r}")
+__getattr__ = lazy_names(__name__, _HOMES)
