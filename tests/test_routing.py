@@ -234,7 +234,7 @@ def test_public_api_resolves_lazily() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.splitlines()
     assert out == ["[]", "True"]  # nothing heavy until a name is used; then its module is loaded
-    assert sorted(routing.__all__) == sorted(routing._EXPORTS)
+    assert sorted(routing.__all__) == sorted(routing._HOMES)
     import types
 
     for name in routing.__all__:  # no public name is shadowed by a submodule of the same name
