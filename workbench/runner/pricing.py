@@ -9,6 +9,7 @@ arrays) use the same lookup and the same arithmetic, so they price a model alike
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, overload
 
@@ -46,10 +47,12 @@ def map_entry(model_cost: dict[str, Any], model: str) -> tuple[str, dict[str, An
     return None
 
 
+@functools.lru_cache(maxsize=256)
 def price_for(model: str, key: str | None = None) -> Price:
     """The price of ``model`` (``openai/gpt-4o-mini``, ``gpt-4o-mini``) in LiteLLM's map; ``key`` names an entry.
 
-    Raises :class:`~workbench.errors.ConfigError` when the map has no price for it.
+    Raises :class:`~workbench.errors.ConfigError` when the map has no price for it. Remembered per model:
+    the bundled map does not change while the process runs.
     """
     model_cost: dict[str, Any] = load_litellm().model_cost
     found = (key, model_cost[key]) if key and key in model_cost else map_entry(model_cost, key or model)

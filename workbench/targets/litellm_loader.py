@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 from typing import Any
@@ -24,6 +25,7 @@ def load_litellm() -> Any:
         return litellm
 
 
+@functools.cache
 def litellm_version() -> str:
     """The installed LiteLLM version, whose bundled price map prices cloud calls."""
     from importlib.metadata import version
