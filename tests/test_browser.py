@@ -22,7 +22,7 @@ import nbformat
 import pytest
 
 from tests.conftest import ARTIFACTS
-from tests.support.browser import FLAGS, chromium
+from tests.support.browser import chromium, lab_page
 from tests.support.jupyter import LAB_SETTINGS, running_jupyter
 from workbench.records import CallRecord
 from workbench.runlog.store import Store
@@ -126,37 +126,26 @@ def check_sidebar(page: object, log: Path) -> None:
 
 
 def test_quickstart_streams_panels_and_draws_plots(lab: Lab) -> None:
-    from playwright.sync_api import sync_playwright
-
-    page_errors: list[str] = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(chromium()), args=FLAGS, headless=True)
-        try:
-            page = browser.new_page(viewport={"width": 1500, "height": 1100})
-            page.on("pageerror", lambda error: page_errors.append(str(error)))
-            page.goto(f"{lab.url}/lab/tree/01_quickstart.ipynb?token={lab.token}")
-            status = page.locator("#jp-main-statusbar")
-            status.get_by_text("Python 3 (ipykernel) | Idle").wait_for(timeout=120_000)
-            page.evaluate(OBSERVER)
-            page.locator(".lm-MenuBar-itemLabel:text-is('Run')").click()
-            page.locator(".lm-Menu-itemLabel:text-is('Run All Cells')").click()
-            cells = page.locator(".jp-Notebook .jp-CodeCell")
-            count = cells.count()
-            page.wait_for_function(
-                """n => { const p = [...document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputPrompt')];
-                         return p.length === n && p.every(e => /\\[\\d+\\]/.test(e.textContent)); }""",
-                arg=count,
-                timeout=240_000,
-            )
-            status.get_by_text("Python 3 (ipykernel) | Idle").wait_for(timeout=60_000)
-            page.screenshot(path=str(SHOTS / "lab.png"))
-            check_outputs(page)
-            check_panels(page, lab.log)
-            check_plots(page, lab.log)
-            check_sidebar(page, lab.log)
-        finally:
-            browser.close()
-    assert not page_errors, page_errors
+    with lab_page(f"{lab.url}/lab/tree/01_quickstart.ipynb?token={lab.token}") as page:
+        status = page.locator("#jp-main-statusbar")
+        status.get_by_text("Python 3 (ipykernel) | Idle").wait_for(timeout=120_000)
+        page.evaluate(OBSERVER)
+        page.locator(".lm-MenuBar-itemLabel:text-is('Run')").click()
+        page.locator(".lm-Menu-itemLabel:text-is('Run All Cells')").click()
+        cells = page.locator(".jp-Notebook .jp-CodeCell")
+        count = cells.count()
+        page.wait_for_function(
+            """n => { const p = [...document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputPrompt')];
+                     return p.length === n && p.every(e => /\\[\\d+\\]/.test(e.textContent)); }""",
+            arg=count,
+            timeout=240_000,
+        )
+        status.get_by_text("Python 3 (ipykernel) | Idle").wait_for(timeout=60_000)
+        page.screenshot(path=str(SHOTS / "lab.png"))
+        check_outputs(page)
+        check_panels(page, lab.log)
+        check_plots(page, lab.log)
+        check_sidebar(page, lab.log)
 
 
 def check_outputs(page: object) -> None:
@@ -278,64 +267,52 @@ def check_saved_page(page: object, log: Path, stage: str) -> None:
 
 
 def test_interrupted_cell_and_saved_notebook_reopened_in_a_fresh_kernel(lab: Lab) -> None:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     kernel = {"kernelspec": {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}}
     cells = [nbformat.v4.new_code_cell(c) for c in SAVED_CELLS]
     nbformat.write(nbformat.v4.new_notebook(cells=cells, metadata=kernel), lab.root / SAVED)
-    page_errors: list[str] = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(chromium()), args=FLAGS, headless=True)
-        try:
-            page = browser.new_page(viewport={"width": 1500, "height": 1100})
-            page.on("pageerror", lambda error: page_errors.append(str(error)))
-            page.goto(f"{lab.url}/lab/tree/{SAVED}?token={lab.token}")
-            status = page.locator("#jp-main-statusbar")
-            status.get_by_text(IDLE).wait_for(timeout=120_000)
-            menu(page, "Run", "Run All Cells")
-            long_answer = page.locator(".workbench-panel").nth(1).locator(".workbench-answer")
-            page.wait_for_function(  # the long answer is streaming: interrupt it
-                "() => { const p = document.querySelectorAll('.workbench-panel')[1];"
-                " const a = p && p.querySelector('.workbench-answer'); return a && a.innerText.length > 80; }",
-                timeout=120_000,
-            )
-            menu(page, "Kernel", "Interrupt Kernel")
-            expect(page.get_by_text("the kernel goes on")).to_be_visible(timeout=60_000)
-            status.get_by_text(IDLE).wait_for(timeout=60_000)
-            cancelled = [r for r in recorded(lab.log) if r.error_type == "CallCancelled"]
-            assert len(cancelled) == 1 and LONG in str(cancelled[0].prompt)
-            (record,) = cancelled
-            assert record.response and 0 < (record.output_tokens or 0) < 400
-            header = words(page.locator(".workbench-panel").nth(1).locator(".workbench-header").inner_text())
-            assert header.endswith(f"interrupted after {record.output_tokens} tokens"), header
-            assert words(long_answer.inner_text()) == words(record.response)
-            stderr = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
-            assert [words(t) for t in stderr.all_inner_texts()] == [
-                "Interrupted: the calls in flight are recorded as cancelled, answers so far kept."
-            ]
-            check_saved_page(page, lab.log, "after the interrupt")
-            page.locator(".workbench-panel").nth(1).scroll_into_view_if_needed()
-            page.screenshot(path=str(SHOTS / "interrupted.png"))
+    with lab_page(f"{lab.url}/lab/tree/{SAVED}?token={lab.token}", failure_shot=SHOTS / "saved-failure.png") as page:
+        status = page.locator("#jp-main-statusbar")
+        status.get_by_text(IDLE).wait_for(timeout=120_000)
+        menu(page, "Run", "Run All Cells")
+        long_answer = page.locator(".workbench-panel").nth(1).locator(".workbench-answer")
+        page.wait_for_function(  # the long answer is streaming: interrupt it
+            "() => { const p = document.querySelectorAll('.workbench-panel')[1];"
+            " const a = p && p.querySelector('.workbench-answer'); return a && a.innerText.length > 80; }",
+            timeout=120_000,
+        )
+        menu(page, "Kernel", "Interrupt Kernel")
+        expect(page.get_by_text("the kernel goes on")).to_be_visible(timeout=60_000)
+        status.get_by_text(IDLE).wait_for(timeout=60_000)
+        cancelled = [r for r in recorded(lab.log) if r.error_type == "CallCancelled"]
+        assert len(cancelled) == 1 and LONG in str(cancelled[0].prompt)
+        (record,) = cancelled
+        assert record.response and 0 < (record.output_tokens or 0) < 400
+        header = words(page.locator(".workbench-panel").nth(1).locator(".workbench-header").inner_text())
+        assert header.endswith(f"interrupted after {record.output_tokens} tokens"), header
+        assert words(long_answer.inner_text()) == words(record.response)
+        stderr = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
+        assert [words(t) for t in stderr.all_inner_texts()] == [
+            "Interrupted: the calls in flight are recorded as cancelled, answers so far kept."
+        ]
+        check_saved_page(page, lab.log, "after the interrupt")
+        page.locator(".workbench-panel").nth(1).scroll_into_view_if_needed()
+        page.screenshot(path=str(SHOTS / "interrupted.png"))
 
-            page.locator(".jp-Notebook .jp-Cell").first.click()
-            page.keyboard.press("Control+s")
-            deadline = time.monotonic() + 30
-            while not (outputs := [o for c in nbformat.read(lab.root / SAVED, as_version=4).cells for o in c.outputs]):
-                assert time.monotonic() < deadline, "Ctrl+S did not save the notebook"
-                time.sleep(0.2)
-            widget = "application/vnd.jupyter.widget-view+json"
-            assert outputs and not [o for o in outputs if widget in o.get("data", {})]
-            menu(page, "Kernel", "Restart Kernel…")
-            page.locator(".jp-Dialog-button:has-text('Restart')").click()
-            status.get_by_text(IDLE).wait_for(timeout=120_000)
-            page.reload()
-            status.get_by_text(IDLE).wait_for(timeout=120_000)
-            page.locator(".jp-Notebook .jp-RenderedPlotly").first.wait_for(timeout=60_000)
-            check_saved_page(page, lab.log, "reopened")
-            page.screenshot(path=str(SHOTS / "reopened.png"))
-        except Exception:
-            page.screenshot(path=str(SHOTS / "saved-failure.png"))
-            raise
-        finally:
-            browser.close()
-    assert not page_errors, page_errors
+        page.locator(".jp-Notebook .jp-Cell").first.click()
+        page.keyboard.press("Control+s")
+        deadline = time.monotonic() + 30
+        while not (outputs := [o for c in nbformat.read(lab.root / SAVED, as_version=4).cells for o in c.outputs]):
+            assert time.monotonic() < deadline, "Ctrl+S did not save the notebook"
+            time.sleep(0.2)
+        widget = "application/vnd.jupyter.widget-view+json"
+        assert outputs and not [o for o in outputs if widget in o.get("data", {})]
+        menu(page, "Kernel", "Restart Kernel…")
+        page.locator(".jp-Dialog-button:has-text('Restart')").click()
+        status.get_by_text(IDLE).wait_for(timeout=120_000)
+        page.reload()
+        status.get_by_text(IDLE).wait_for(timeout=120_000)
+        page.locator(".jp-Notebook .jp-RenderedPlotly").first.wait_for(timeout=60_000)
+        check_saved_page(page, lab.log, "reopened")
+        page.screenshot(path=str(SHOTS / "reopened.png"))

@@ -20,7 +20,7 @@ import pytest
 
 import workbench
 from tests.conftest import ARTIFACTS
-from tests.support.browser import FLAGS, chromium
+from tests.support.browser import chromium, lab_page
 from tests.support.jupyter import JupyterProcess, running_jupyter
 from workbench.records import CallRecord, Locality
 from workbench.runlog.store import Store
@@ -89,103 +89,94 @@ def _seed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[CallRecord]:
 def test_sidebar_and_status_bar_show_the_run_log_truthfully(
     lab: JupyterProcess, isolated_store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     first, device, unsent, replayed = _seed(tmp_path, monkeypatch)
     assert Store(isolated_store).count() == 4
     SHOTS.mkdir(parents=True, exist_ok=True)
     palette = style()["locality"]
-    page_errors: list[str] = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(chromium()), args=FLAGS, headless=True)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 900})
-            page.on("pageerror", lambda error: page_errors.append(str(error)))
-            page.goto(f"{lab.url}lab?token={lab.token}")
-            status = page.locator("#jp-main-statusbar .jp-HybridStatus")
-            # The unsent cloud call carried a card number and an email: it is not flagged off the device.
-            expect(status).to_have_text(expected_status(isolated_store), timeout=120_000)
-            assert "⚑ 0 flagged off device" in status.inner_text()
+    with lab_page(f"{lab.url}lab?token={lab.token}", width=1400, height=900) as page:
+        status = page.locator("#jp-main-statusbar .jp-HybridStatus")
+        # The unsent cloud call carried a card number and an email: it is not flagged off the device.
+        expect(status).to_have_text(expected_status(isolated_store), timeout=120_000)
+        assert "⚑ 0 flagged off device" in status.inner_text()
 
-            # The View menu opens the palette whatever has the keyboard focus (a shortcut may be dropped).
-            page.locator(".lm-MenuBar-itemLabel:text-is('View')").click()
-            page.locator(".lm-Menu-itemLabel:text-is('Activate Command Palette')").click()
-            page.locator(".lm-CommandPalette-input").fill("Open Hybrid runs")
-            page.locator(".lm-CommandPalette-item:has-text('Open Hybrid runs')").first.click()
-            panel = page.locator("#hybrid-runs")
-            expect(panel).to_be_visible()
-            rows = panel.locator(".jp-HybridRuns-row")
-            expect(rows).to_have_count(4, timeout=30_000)
-            panel.screenshot(path=str(SHOTS / "sidebar_default_width.png"))
-            summary = panel.locator(".jp-HybridRuns-summary")
-            expect(summary).to_contain_text("4 calls, 1 error ·")
-            expect(summary).to_contain_text("0 sent flagged data off the device")
-            expect(summary).to_contain_text("1 replayed (left out of spend and TTFT)")
+        # The View menu opens the palette whatever has the keyboard focus (a shortcut may be dropped).
+        page.locator(".lm-MenuBar-itemLabel:text-is('View')").click()
+        page.locator(".lm-Menu-itemLabel:text-is('Activate Command Palette')").click()
+        page.locator(".lm-CommandPalette-input").fill("Open Hybrid runs")
+        page.locator(".lm-CommandPalette-item:has-text('Open Hybrid runs')").first.click()
+        panel = page.locator("#hybrid-runs")
+        expect(panel).to_be_visible()
+        rows = panel.locator(".jp-HybridRuns-row")
+        expect(rows).to_have_count(4, timeout=30_000)
+        panel.screenshot(path=str(SHOTS / "sidebar_default_width.png"))
+        summary = panel.locator(".jp-HybridRuns-summary")
+        expect(summary).to_contain_text("4 calls, 1 error ·")
+        expect(summary).to_contain_text("0 sent flagged data off the device")
+        expect(summary).to_contain_text("1 replayed (left out of spend and TTFT)")
 
-            # Newest first; a replayed call keeps the recorded call's time, so it sits beside that call.
-            seeded = [first, device, unsent, replayed]
-            order = sorted(range(4), key=lambda i: (seeded[i].started_at, i), reverse=True)
-            ids = [r.get_attribute("data-call-id") for r in rows.all()]
-            assert ids == [seeded[i].call_id for i in order]
-            by_id = {call_id: rows.nth(i) for i, call_id in enumerate(ids)}
-            for record in (first, device, replayed):
-                badge = by_id[record.call_id].locator(".jp-HybridRuns-badge-device")
-                expect(badge).to_have_text("on device")
-                assert badge.evaluate("e => getComputedStyle(e).backgroundColor") == _rgb(palette["device"])
-            cloud_badge = by_id[unsent.call_id].locator(".jp-HybridRuns-badge-cloud")
-            assert cloud_badge.evaluate("e => getComputedStyle(e).backgroundColor") == _rgb(palette["cloud"])
-            expect(panel.locator(".jp-HybridRuns-badge-flagged")).to_have_count(0)
-            expect(by_id[unsent.call_id].locator(".jp-HybridRuns-badge-unsent")).to_have_text("not sent")
-            expect(by_id[unsent.call_id].locator(".jp-HybridRuns-figures")).to_have_text("TTFT - · - · -")
-            expect(by_id[replayed.call_id].locator(".jp-HybridRuns-badge-replayed")).to_have_text("replayed")
-            expect(by_id[first.call_id].locator(".jp-HybridRuns-badge-replayed")).to_have_count(0)
-            for row in rows.all():  # masked previews: never the whole card number
-                assert CARD not in row.inner_text() and "@example.com" not in row.inner_text()
-            assert "•••• 4242" in by_id[device.call_id].inner_text()
-            expect(panel.locator(".jp-HybridRuns-count")).to_have_text("1\u20134 of 4")
-            expect(panel.locator(".jp-HybridRuns-ttft-row")).to_have_count(1)  # local/smollm2 (the replay is left out)
-            expect(panel.locator(".jp-HybridRuns-ttft-target")).to_have_text("local/smollm2 (2 measured)")
+        # Newest first; a replayed call keeps the recorded call's time, so it sits beside that call.
+        seeded = [first, device, unsent, replayed]
+        order = sorted(range(4), key=lambda i: (seeded[i].started_at, i), reverse=True)
+        ids = [r.get_attribute("data-call-id") for r in rows.all()]
+        assert ids == [seeded[i].call_id for i in order]
+        by_id = {call_id: rows.nth(i) for i, call_id in enumerate(ids)}
+        for record in (first, device, replayed):
+            badge = by_id[record.call_id].locator(".jp-HybridRuns-badge-device")
+            expect(badge).to_have_text("on device")
+            assert badge.evaluate("e => getComputedStyle(e).backgroundColor") == _rgb(palette["device"])
+        cloud_badge = by_id[unsent.call_id].locator(".jp-HybridRuns-badge-cloud")
+        assert cloud_badge.evaluate("e => getComputedStyle(e).backgroundColor") == _rgb(palette["cloud"])
+        expect(panel.locator(".jp-HybridRuns-badge-flagged")).to_have_count(0)
+        expect(by_id[unsent.call_id].locator(".jp-HybridRuns-badge-unsent")).to_have_text("not sent")
+        expect(by_id[unsent.call_id].locator(".jp-HybridRuns-figures")).to_have_text("TTFT - · - · -")
+        expect(by_id[replayed.call_id].locator(".jp-HybridRuns-badge-replayed")).to_have_text("replayed")
+        expect(by_id[first.call_id].locator(".jp-HybridRuns-badge-replayed")).to_have_count(0)
+        for row in rows.all():  # masked previews: never the whole card number
+            assert CARD not in row.inner_text() and "@example.com" not in row.inner_text()
+        assert "•••• 4242" in by_id[device.call_id].inner_text()
+        expect(panel.locator(".jp-HybridRuns-count")).to_have_text("1\u20134 of 4")
+        expect(panel.locator(".jp-HybridRuns-ttft-row")).to_have_count(1)  # local/smollm2 (the replay is left out)
+        expect(panel.locator(".jp-HybridRuns-ttft-target")).to_have_text("local/smollm2 (2 measured)")
 
-            # The flagged filter finds nothing; the summary follows it, and follows the target filter.
-            panel.locator(".jp-HybridRuns-flagged").check()
-            expect(panel.locator(".jp-HybridRuns-count")).to_have_text("no calls match")
-            expect(summary).to_contain_text("0 calls, 0 errors")
-            panel.locator(".jp-HybridRuns-flagged").uncheck()
-            panel.locator(".jp-HybridRuns-target").select_option("openai/gpt-4o-mini")
-            expect(summary).to_contain_text("1 call, 1 error ·")
-            expect(rows).to_have_count(1)
-            panel.locator(".jp-HybridRuns-target").select_option("")
-            expect(rows).to_have_count(4)
-            panel.locator(".jp-HybridRuns-include-replayed").check()  # the user asks: the replay counts in
-            expect(panel.locator(".jp-HybridRuns-ttft-target")).to_have_text("local/smollm2 (3 measured)")
-            expect(summary).to_contain_text("1 replayed (counted in spend and TTFT)")
-            panel.locator(".jp-HybridRuns-include-replayed").uncheck()
-            expect(panel.locator(".jp-HybridRuns-ttft-target")).to_have_text("local/smollm2 (2 measured)")
+        # The flagged filter finds nothing; the summary follows it, and follows the target filter.
+        panel.locator(".jp-HybridRuns-flagged").check()
+        expect(panel.locator(".jp-HybridRuns-count")).to_have_text("no calls match")
+        expect(summary).to_contain_text("0 calls, 0 errors")
+        panel.locator(".jp-HybridRuns-flagged").uncheck()
+        panel.locator(".jp-HybridRuns-target").select_option("openai/gpt-4o-mini")
+        expect(summary).to_contain_text("1 call, 1 error ·")
+        expect(rows).to_have_count(1)
+        panel.locator(".jp-HybridRuns-target").select_option("")
+        expect(rows).to_have_count(4)
+        panel.locator(".jp-HybridRuns-include-replayed").check()  # the user asks: the replay counts in
+        expect(panel.locator(".jp-HybridRuns-ttft-target")).to_have_text("local/smollm2 (3 measured)")
+        expect(summary).to_contain_text("1 replayed (counted in spend and TTFT)")
+        panel.locator(".jp-HybridRuns-include-replayed").uncheck()
+        expect(panel.locator(".jp-HybridRuns-ttft-target")).to_have_text("local/smollm2 (2 measured)")
 
-            # The detail view masks the card number; this call stayed on the device, so it may be shown.
-            by_id[device.call_id].click()
-            answer = panel.locator(".jp-HybridRuns-answer")
-            expect(answer).to_have_text(str(shown(device.response.strip())), timeout=10_000)  # masked as well
-            detail = panel.locator(".jp-HybridRuns-detail")
-            expect(detail.locator(".jp-HybridRuns-message").first).to_contain_text("card •••• 4242")
-            assert CARD not in detail.inner_text() and "ann@example.com" not in detail.inner_text()
-            panel.screenshot(path=str(SHOTS / "sidebar.png"))
-            detail.locator(".jp-HybridRuns-show").click()
-            expect(detail.locator(".jp-HybridRuns-message").first).to_contain_text(f"card {CARD}")
-            expect(detail.locator(".jp-HybridRuns-message").first).to_contain_text("ann@example.com")
-            detail.screenshot(path=str(SHOTS / "detail_revealed.png"))
-            by_id[unsent.call_id].click()  # not on the device: masked, and no way to show it here
-            expect(detail.locator(".jp-HybridRuns-message").first).to_contain_text("card •••• 4242")
-            expect(detail.locator(".jp-HybridRuns-show")).to_have_count(0)
-            by_id[replayed.call_id].click()
-            expect(detail.locator("h3 .jp-HybridRuns-badge-replayed")).to_have_text("replayed")
-            page.locator("#jp-main-statusbar").screenshot(path=str(SHOTS / "statusbar.png"))
+        # The detail view masks the card number; this call stayed on the device, so it may be shown.
+        by_id[device.call_id].click()
+        answer = panel.locator(".jp-HybridRuns-answer")
+        expect(answer).to_have_text(str(shown(device.response.strip())), timeout=10_000)  # masked as well
+        detail = panel.locator(".jp-HybridRuns-detail")
+        expect(detail.locator(".jp-HybridRuns-message").first).to_contain_text("card •••• 4242")
+        assert CARD not in detail.inner_text() and "ann@example.com" not in detail.inner_text()
+        panel.screenshot(path=str(SHOTS / "sidebar.png"))
+        detail.locator(".jp-HybridRuns-show").click()
+        expect(detail.locator(".jp-HybridRuns-message").first).to_contain_text(f"card {CARD}")
+        expect(detail.locator(".jp-HybridRuns-message").first).to_contain_text("ann@example.com")
+        detail.screenshot(path=str(SHOTS / "detail_revealed.png"))
+        by_id[unsent.call_id].click()  # not on the device: masked, and no way to show it here
+        expect(detail.locator(".jp-HybridRuns-message").first).to_contain_text("card •••• 4242")
+        expect(detail.locator(".jp-HybridRuns-show")).to_have_count(0)
+        by_id[replayed.call_id].click()
+        expect(detail.locator("h3 .jp-HybridRuns-badge-replayed")).to_have_text("replayed")
+        page.locator("#jp-main-statusbar").screenshot(path=str(SHOTS / "statusbar.png"))
 
-            # A call made while the page is open reaches the status bar and the sidebar by polling.
-            workbench.run("One more", ["local/smollm2"], max_tokens=8)
-            expect(status).to_have_text(expected_status(isolated_store), timeout=20_000)
-            expect(rows).to_have_count(5, timeout=20_000)
-            page.screenshot(path=str(SHOTS / "lab.png"))
-        finally:
-            browser.close()
-    assert not page_errors, page_errors
+        # A call made while the page is open reaches the status bar and the sidebar by polling.
+        workbench.run("One more", ["local/smollm2"], max_tokens=8)
+        expect(status).to_have_text(expected_status(isolated_store), timeout=20_000)
+        expect(rows).to_have_count(5, timeout=20_000)
+        page.screenshot(path=str(SHOTS / "lab.png"))

@@ -6,12 +6,15 @@ it can), never from `playwright install`. A missing Chromium fails the test with
 
 from __future__ import annotations
 
+import contextlib
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-__all__ = ["FLAGS", "INSTALL", "chromium"]
+__all__ = ["FLAGS", "INSTALL", "chromium", "lab_page"]
 
 INSTALL = "apt-get update && apt-get install -y chromium chromium-driver"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -29,3 +32,29 @@ def chromium() -> Path:
             pytrace=False,
         )
     return Path(found)
+
+
+@contextlib.contextmanager
+def lab_page(url: str, *, width: int = 1500, height: int = 1100, failure_shot: Path | None = None) -> Iterator[Any]:
+    """A Playwright page open at ``url`` in Debian's headless Chromium; any error the page raised fails the test.
+
+    ``failure_shot``: where to save a screenshot when the test fails inside the block.
+    """
+    from playwright.sync_api import sync_playwright
+
+    errors: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(chromium()), args=FLAGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": width, "height": height})
+            page.on("pageerror", lambda error: errors.append(str(error)))
+            page.goto(url)
+            try:
+                yield page
+            except Exception:
+                if failure_shot is not None:
+                    page.screenshot(path=str(failure_shot))
+                raise
+        finally:
+            browser.close()
+    assert not errors, errors
