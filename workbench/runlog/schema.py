@@ -116,5 +116,20 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         CREATE INDEX calls_request ON calls(request_hash, target, started_at);
         """,
     ),
+    (
+        "006_sweeps_and_grades",  # the calls of a named sweep (provenance's sweep tag), and grades beside a call
+        """
+        CREATE INDEX calls_sweep ON calls(json_extract(provenance, '$.sweep.name'));
+        CREATE TABLE grades (
+            call_id TEXT NOT NULL,
+            grader TEXT NOT NULL,
+            version TEXT NOT NULL,
+            score REAL NOT NULL,
+            reason TEXT NOT NULL,
+            graded_at REAL NOT NULL,
+            PRIMARY KEY (call_id, grader, version)
+        );
+        """,
+    ),
 )
 """(name, SQL) pairs; a log holding a name not listed here was migrated by a newer version."""
