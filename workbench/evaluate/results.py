@@ -124,19 +124,20 @@ class Sweep:
     def scores(self, grader: str | None = None) -> pd.DataFrame:
         """Per target: mean score with its 95% Wilson interval, n, errors, cost, latency and TTFT percentiles.
 
-        A failed call counts as a wrong answer (score 0) and in ``errors``. ``correct`` counts full
+        A failed call counts as a wrong answer (score 0) and in ``errors``. With no grader the
+        score columns are NaN and the rest is filled. ``correct`` counts full
         marks; ``cost_per_correct_usd`` is the total cost over them (NaN with none, or an unknown cost).
         Repeats are pooled, so with several the interval treats them as independent answers.
         """
         import pandas as pd
 
-        name = self._grader(grader)
+        name = self._grader(grader) if grader is not None or self.graders else None
         rows = []
         for target in self.targets:
             records = [r for (_, t, _), r in self.cells.items() if t == target]
-            scores = [self.score(r, name) or 0.0 for r in records]
+            scores = [(self.score(r, name) or 0.0) if name else math.nan for r in records]
             n = len(records)
-            mean = float(np.mean(scores)) if n else math.nan
+            mean = float(np.mean(scores)) if n and name else math.nan
             low, high = wilson_interval(mean, n)
             costs = [r.cost_usd for r in records]
             unknown = sum(c is None for c in costs)
