@@ -15,12 +15,13 @@ import numpy as np
 import pytest
 
 import workbench
+from tests.support.records import make_record
 from tests.support.scripted_server import ScriptedServer
 from workbench import Price
 from workbench.errors import ConfigError
 from workbench.evaluate import Sweep, grade, load_dataset, sweep
 from workbench.routing.simulation import simulate
-from workbench.runlog.sweeps import read_grades, sweep_records
+from workbench.runlog.sweeps import _NAME, read_grades, sweep_names, sweep_records
 
 ROWS = [{"id": f"q{i}", "q": f"Say hello to number {i}.", "answer": "Hello" if i % 2 else "Goodbye"} for i in range(4)]
 PRICE = Price(1000.0, 2000.0)  # dollars per million tokens: 12 in + 6 out = $0.024 per stand-in call
@@ -189,10 +190,12 @@ def test_bad_sweeps_fail_before_any_call(tmp_path: Path) -> None:
     assert store.count() == 0
 
 
-def test_the_sweep_index_serves_the_resume_query(tmp_path: Path) -> None:
-    workbench.Store(tmp_path / "runs.sqlite")
+def test_the_sweep_index_serves_the_resume_query_and_takes_any_provenance(tmp_path: Path) -> None:
+    store = workbench.Store(tmp_path / "runs.sqlite")
+    nan = make_record(call_id="nan", provenance={"threshold": float("nan")})  # routing writes NaN: not JSON to SQLite
+    tagged = make_record(call_id="tagged", provenance={"sweep": {"name": "x", "item": "a", "repeat": 0}})
+    store.append_many([nan, tagged])
+    assert [r.call_id for r in sweep_records(store, "x")] == ["tagged"] and sweep_names(store) == ["x"]
     conn = sqlite3.connect(tmp_path / "runs.sqlite")
-    plan = conn.execute(
-        "EXPLAIN QUERY PLAN SELECT * FROM calls WHERE json_extract(provenance, '$.sweep.name') = 'x'"
-    ).fetchall()
+    plan = conn.execute(f"EXPLAIN QUERY PLAN SELECT * FROM calls WHERE {_NAME} = 'x'").fetchall()
     assert any("calls_sweep" in str(row) for row in plan)

@@ -117,9 +117,11 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         """,
     ),
     (
-        "006_sweeps_and_grades",  # the calls of a named sweep (provenance's sweep tag), and grades beside a call
+        "006_sweeps_and_grades",  # a sweep's calls by name (provenance may hold NaN, which is not JSON), grades
         """
-        CREATE INDEX calls_sweep ON calls(json_extract(provenance, '$.sweep.name'));
+        CREATE INDEX calls_sweep ON calls(
+            CASE WHEN json_valid(provenance) THEN json_extract(provenance, '$.sweep.name') END
+        );
         CREATE TABLE grades (
             call_id TEXT NOT NULL,
             grader TEXT NOT NULL,

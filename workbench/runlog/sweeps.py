@@ -19,7 +19,9 @@ from workbench.runlog.store import Store
 
 __all__ = ["GradeRow", "read_grades", "sweep_names", "sweep_records", "write_grades"]
 
-_NAME = "json_extract(provenance, '$.sweep.name')"  # the indexed expression: queries must spell it the same
+# The indexed expression, spelled the same in every query. A provenance holding NaN or Infinity (a
+# routing threshold) is not JSON to SQLite, and json_extract would fail the whole statement on it.
+_NAME = "CASE WHEN json_valid(provenance) THEN json_extract(provenance, '$.sweep.name') END"
 
 
 @dataclass(frozen=True, slots=True)
