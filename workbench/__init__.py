@@ -26,6 +26,7 @@ if TYPE_CHECKING:
         UnknownTargetError,
         WorkbenchError,
     )
+    from workbench.evaluate import grade, sweep
     from workbench.records import CallRecord, Locality, Request, RunResult
     from workbench.runlog.store import Store
     from workbench.runner.fanout import RunOptions, arun, run
@@ -51,6 +52,7 @@ __all__ = [
     "UnknownTargetError",
     "WorkbenchError",
     "arun",
+    "grade",
     "known_targets",
     "load_ipython_extension",
     "plots",
@@ -58,6 +60,7 @@ __all__ = [
     "resolve",
     "routing",
     "run",
+    "sweep",
 ]
 
 _HOMES = {
@@ -81,6 +84,8 @@ _HOMES = {
     "Target": "workbench.targets",
     "known_targets": "workbench.targets",
     "resolve": "workbench.targets",
+    "grade": "workbench.evaluate.grading",
+    "sweep": "workbench.evaluate.engine",
 }
 
 

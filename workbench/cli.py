@@ -37,6 +37,7 @@ _LAZY_COMMANDS = {
     "export": "workbench.sharing.cli:export_command",
     "reproduce": "workbench.sharing.cli:reproduce_command",
     "store": "workbench.runlog.cli:store_group",
+    "sweep": "workbench.evaluate.cli:sweep_command",
 }
 
 

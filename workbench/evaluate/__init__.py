@@ -1,4 +1,4 @@
-"""Evaluations: a dataset of prompts, and deterministic graders that score each answer.
+"""Evaluations: a dataset of prompts, deterministic graders, and sweeps that run and grade them.
 
 >>> from workbench.evaluate import load_dataset, parse_grader, check_graders
 >>> data = load_dataset("gsm8k.jsonl", prompt="{question}", id_column="id")
@@ -11,6 +11,9 @@ Datasets (:func:`load_dataset`) read CSV/TSV, JSON Lines, a JSON array, Parquet 
 a pandas DataFrame or a list of dicts into immutable :class:`Item` s: a stable id, the filled
 prompt and system templates, and the reference columns. Graders (:func:`parse_grader` specs, or
 the classes) return a :class:`Grade` with a score in [0, 1] and a reason; none calls a model.
+:func:`sweep` sends every item to every target (each call a record in the run log, tagged with the
+sweep, item and repeat), grades the answers beside the calls and resumes by name; :func:`grade`
+re-grades a sweep from the run log.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from workbench._lazy import lazy_names
 if TYPE_CHECKING:
     from workbench.evaluate.choice import ChoiceMatch, chosen_letters
     from workbench.evaluate.datasets import Dataset, Item, item_hash, load_dataset
+    from workbench.evaluate.engine import DEFAULT_CONCURRENCY, asweep, sweep
     from workbench.evaluate.graders import (
         CallableGrader,
         Contains,
@@ -33,8 +37,10 @@ if TYPE_CHECKING:
         check_graders,
         normalize,
     )
+    from workbench.evaluate.grading import grade, load_sweep
     from workbench.evaluate.jsongraders import JsonSchemaValid, JsonValid
     from workbench.evaluate.numeric import NumericMatch, final_number
+    from workbench.evaluate.results import Sweep
     from workbench.evaluate.specs import GRADER_SPECS, parse_grader
     from workbench.evaluate.template import fill_template, template_columns
 
@@ -43,6 +49,7 @@ _HOMES = {
     "CallableGrader": "workbench.evaluate.graders",
     "ChoiceMatch": "workbench.evaluate.choice",
     "Contains": "workbench.evaluate.graders",
+    "DEFAULT_CONCURRENCY": "workbench.evaluate.engine",
     "Dataset": "workbench.evaluate.datasets",
     "ExactMatch": "workbench.evaluate.graders",
     "GRADER_SPECS": "workbench.evaluate.specs",
@@ -54,18 +61,24 @@ _HOMES = {
     "NormalizedMatch": "workbench.evaluate.graders",
     "NumericMatch": "workbench.evaluate.numeric",
     "RegexMatch": "workbench.evaluate.graders",
+    "Sweep": "workbench.evaluate.results",
+    "asweep": "workbench.evaluate.engine",
     "check_graders": "workbench.evaluate.graders",
     "chosen_letters": "workbench.evaluate.choice",
     "fill_template": "workbench.evaluate.template",
     "final_number": "workbench.evaluate.numeric",
+    "grade": "workbench.evaluate.grading",
     "item_hash": "workbench.evaluate.datasets",
     "load_dataset": "workbench.evaluate.datasets",
+    "load_sweep": "workbench.evaluate.grading",
     "normalize": "workbench.evaluate.graders",
     "parse_grader": "workbench.evaluate.specs",
+    "sweep": "workbench.evaluate.engine",
     "template_columns": "workbench.evaluate.template",
 }
 
 __all__ = [
+    "DEFAULT_CONCURRENCY",
     "GRADER_SPECS",
     "CallableGrader",
     "ChoiceMatch",
@@ -80,14 +93,19 @@ __all__ = [
     "NormalizedMatch",
     "NumericMatch",
     "RegexMatch",
+    "Sweep",
+    "asweep",
     "check_graders",
     "chosen_letters",
     "fill_template",
     "final_number",
+    "grade",
     "item_hash",
     "load_dataset",
+    "load_sweep",
     "normalize",
     "parse_grader",
+    "sweep",
     "template_columns",
 ]
 

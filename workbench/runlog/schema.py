@@ -116,5 +116,22 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         CREATE INDEX calls_request ON calls(request_hash, target, started_at);
         """,
     ),
+    (
+        "006_sweeps_and_grades",  # a sweep's calls by name (provenance may hold NaN, which is not JSON), grades
+        """
+        CREATE INDEX calls_sweep ON calls(
+            CASE WHEN json_valid(provenance) THEN json_extract(provenance, '$.sweep.name') END
+        );
+        CREATE TABLE grades (
+            call_id TEXT NOT NULL,
+            grader TEXT NOT NULL,
+            version TEXT NOT NULL,
+            score REAL NOT NULL,
+            reason TEXT NOT NULL,
+            graded_at REAL NOT NULL,
+            PRIMARY KEY (call_id, grader, version)
+        );
+        """,
+    ),
 )
 """(name, SQL) pairs; a log holding a name not listed here was migrated by a newer version."""

@@ -105,7 +105,7 @@ class Call:
             call_provenance, self.target, self.request,
             request_sha=str(self.provenance["request_hash"]), guard=self.options.guard,
         )  # fmt: skip
-        self.provenance.update(self.options.routing or {})
+        self.provenance.update({**(self.options.routing or {}), **(self.options.tags or {})})
         if self.outcome.blocked:
             return
         try:

@@ -36,6 +36,8 @@ class RunOptions:
     """Per-target price overrides, by spec."""
     routing: Mapping[str, Any] | None = None
     """Set by live routing (:mod:`workbench.routing.live`): policy, threshold and the decision, kept in provenance."""
+    tags: Mapping[str, Any] | None = None
+    """Labels kept in each record's provenance, e.g. ``{"sweep": {"name": ..., "item": ..., "repeat": 0}}``."""
     replay: str = field(default_factory=default_mode)
     """off, on or strict: answer recorded calls from the run log (:mod:`workbench.runlog.replay`); $WORKBENCH_REPLAY."""
     replay_from: str | None = field(default_factory=default_source)

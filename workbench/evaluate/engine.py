@@ -1,0 +1,239 @@
+"""Run a sweep: every item x every target x every repeat through the runner, graded and recorded.
+
+Each cell is one :func:`workbench.runner.fanout.arun` call to one target, so it is an ordinary
+record in the run log, tagged in its provenance with the sweep, the item and the repeat
+(:mod:`workbench.evaluate.cells`). Per target, ``concurrency`` calls run at once; a target that
+loads its weights into this process (llama.cpp) serves one at a time, so it gets
+``local_concurrency``. A rerun of a named sweep sends only the cells not yet finished.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import os
+import sys
+from collections import deque
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from workbench.errors import ConfigError
+from workbench.evaluate.budget import Budget, worst_case_usd
+from workbench.evaluate.cells import Cell, cell_of, cells_from_records, repeat_seed, sweep_tag, to_send
+from workbench.evaluate.datasets import Dataset, Item, load_dataset
+from workbench.evaluate.graders import Grader, check_graders
+from workbench.evaluate.grading import as_graders, grade_cells, recorded_grades
+from workbench.evaluate.results import Sweep
+from workbench.records import DEFAULT_MAX_TOKENS, CallRecord, Price, new_id
+from workbench.runlog.store import Store, open_store
+from workbench.runlog.sweeps import GradeRow, read_grades, sweep_records, write_grades
+from workbench.runner.fanout import arun
+from workbench.runner.loop import run_sync
+from workbench.runner.options import RunOptions
+from workbench.targets import Target, resolve
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from tqdm import tqdm
+
+__all__ = ["DEFAULT_CONCURRENCY", "asweep", "sweep"]
+
+DEFAULT_CONCURRENCY = 8
+"""Calls at once per network target."""
+_GRADE_BATCH = 64  # grades written per transaction; a crash loses at most these, and a rerun grades them again
+
+
+@dataclasses.dataclass
+class _State:
+    """One run of a sweep: what it sends with, and what came back."""
+
+    name: str
+    dataset: Dataset
+    graders: Sequence[Grader]
+    options: RunOptions
+    request: Mapping[str, Any]
+    log: Store | None
+    budget: Budget
+    cells: dict[Cell, CallRecord]
+    grades: dict[tuple[str, str], GradeRow]
+    bar: tqdm[Any]
+    pending: list[GradeRow] = dataclasses.field(default_factory=list)
+    sent: int = 0
+
+    def flush(self) -> None:
+        if self.log is not None and self.pending:
+            write_grades(self.log, self.pending)
+        self.pending = []
+
+    def keep(self, record: CallRecord, item: Item) -> None:
+        cell = cell_of(record)
+        if cell is None or record.error_type == "CallCancelled":
+            return
+        current = self.cells.get(cell)
+        if current is None or not current.ok:
+            self.cells[cell] = record
+        rows = grade_cells({cell: record}, self.graders, self.dataset)
+        self.grades.update({(r.call_id, r.grader): r for r in rows})
+        self.pending += rows
+        if len(self.pending) >= _GRADE_BATCH:
+            self.flush()
+        errors = sum(not r.ok for r in self.cells.values())
+        self.bar.set_postfix_str(f"errors {errors}, spent ${self.budget.spent_usd:.4f}", refresh=False)
+        self.bar.update(1)
+
+
+async def _send(state: _State, target: Target, item: Item, repeat: int) -> bool:
+    key = f"{item.item_id}\x1f{target.spec}\x1f{repeat}"
+    worst = worst_case_usd(
+        target, item.messages, state.request["max_tokens"], price=state.options.prices.get(target.spec),
+        compute_per_hour=state.options.compute_per_hour, timeout=state.options.timeout,
+    )  # fmt: skip
+    if not await state.budget.reserve(key, worst):
+        return False
+    options = dataclasses.replace(state.options, tags=sweep_tag(state.name, item.item_id, repeat))
+    seed = repeat_seed(state.request["seed"], repeat)
+    try:
+        result = await arun(
+            list(item.messages), [target], temperature=state.request["temperature"],
+            max_tokens=state.request["max_tokens"], seed=seed, store=state.log or False, options=options,
+        )  # fmt: skip
+    except BaseException:
+        await state.budget.settle(key, None)
+        raise
+    record = result.records[0]
+    await state.budget.settle(key, record.cost_usd)
+    state.sent += 1
+    state.keep(record, item)
+    return True
+
+
+async def _worker(state: _State, target: Target, queue: deque[tuple[str, int]]) -> None:
+    while queue and not state.budget.stopped:
+        item_id, repeat = queue.popleft()
+        if not await _send(state, target, state.dataset.get(item_id), repeat):
+            return
+
+
+def _dataset(data: Any, prompt: str | None, system: str | None, id_column: str | None) -> Dataset:
+    if isinstance(data, Dataset):
+        if prompt not in (None, data.prompt_template) or system not in (None, data.system_template):
+            raise ConfigError(
+                "The dataset is already filled from its own template; drop prompt=/system= or pass the rows."
+            )
+        return data
+    return load_dataset(data, prompt or "{prompt}", system=system, id_column=id_column)
+
+
+def _open(store: Store | str | os.PathLike[str] | bool) -> Store | None:
+    if isinstance(store, Store):
+        return store
+    if store is False:
+        return None
+    return open_store(None if store is True else Path(store))
+
+
+def _targets(targets: Sequence[str | Target], prices: Mapping[str, Price]) -> list[Target]:
+    if isinstance(targets, str) or not targets:
+        raise ConfigError("A sweep needs a list of targets, e.g. targets=['local/smollm2', 'openai/gpt-4o-mini'].")
+    found = [resolve(t, price=prices.get(t)) if isinstance(t, str) else resolve(t) for t in targets]
+    specs = [t.spec for t in found]
+    twice = next((s for s in specs if specs.count(s) > 1), None)
+    if twice is not None:
+        raise ConfigError(f"Target {twice!r} is given twice; a sweep sends each target once per item and repeat.")
+    return found
+
+
+def _whole(value: object, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigError(f"{name}={value!r} must be a whole number, 1 or more.")
+    return value
+
+
+async def asweep(
+    data: Dataset | str | os.PathLike[str] | pd.DataFrame | Iterable[Mapping[str, Any]],
+    prompt: str | None = None,
+    *,
+    targets: Sequence[str | Target],
+    graders: Sequence[str | Grader] = (),
+    name: str | None = None,
+    repeats: int = 1,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    local_concurrency: int = 1,
+    budget_usd: float | None = None,
+    retry_errors: bool = False,
+    store: Store | str | os.PathLike[str] | bool = True,
+    system: str | None = None,
+    id_column: str | None = None,
+    temperature: float | None = None,
+    max_tokens: int | None = DEFAULT_MAX_TOKENS,
+    seed: int | None = None,
+    prices: Mapping[str, Price] | None = None,
+    progress: bool | None = None,
+    **option_values: Any,
+) -> Sweep:
+    """Send every item to every target ``repeats`` times, grade each answer, and return the :class:`Sweep`.
+
+    ``data`` is a :class:`Dataset` or anything :func:`load_dataset` reads (with ``prompt``,
+    ``system``, ``id_column``). Repeat ``k`` uses seed ``seed + k`` (``k`` without a seed). A named
+    sweep resumes: only cells without a successful record are sent (failed ones too with
+    ``retry_errors``). ``budget_usd`` caps the named sweep's recorded cost, earlier runs included:
+    no call is sent that could carry it past the cap with the calls in flight at their worst case;
+    the sweep then ends with ``stopped="budget"``. ``prices`` gives targets their price by spec;
+    other keyword arguments set :class:`RunOptions` fields (``timeout=30``, ``retries=4``).
+    ``progress``: a tqdm bar on stderr (``None``: only on a terminal).
+    """
+    from tqdm import tqdm
+
+    dataset = _dataset(data, prompt, system, id_column)
+    grader_list = as_graders(graders)
+    check_graders(grader_list, dataset)
+    repeats, concurrency, local_concurrency = (
+        _whole(repeats, "repeats"), _whole(concurrency, "concurrency"), _whole(local_concurrency, "local_concurrency"),
+    )  # fmt: skip
+    options = RunOptions(**option_values)
+    options = dataclasses.replace(options, prices={**options.prices, **(prices or {})}, replay="off")
+    resolved = _targets(targets, options.prices)
+    log = _open(store)
+    name = name or f"sweep-{new_id()[:12]}"
+    specs = {t.spec for t in resolved}
+    ids = set(dataset.item_ids)
+    previous = sweep_records(log, name) if log is not None else []
+    done = {c: r for c, r in cells_from_records(previous).items() if c[0] in ids and c[1] in specs and c[2] < repeats}
+    budget = Budget(budget_usd, spent_usd=sum(r.cost_usd or 0.0 for r in previous if r.sent))
+    budget.check(resolved, options.prices)
+    versions = {g.name: g.version for g in grader_list}
+    grades = recorded_grades(read_grades(log, [r.call_id for r in done.values()]), versions) if log else {}
+    request = {"temperature": temperature, "max_tokens": max_tokens, "seed": seed}
+    queues = {t.spec: deque(to_send(dataset.item_ids, t.spec, repeats, done, retry_errors)) for t in resolved}
+    total = len(dataset) * len(resolved) * repeats
+    queued = sum(len(q) for q in queues.values())
+    bar = tqdm(total=total, initial=total - queued, desc=f"sweep {name}", unit="call", file=sys.stderr,
+               disable=None if progress is None else not progress, dynamic_ncols=True)  # fmt: skip
+    state = _State(name, dataset, grader_list, options, request, log, budget, dict(done), grades, bar)
+    state.pending = grade_cells(done, grader_list, dataset, skip={(c, g, versions[g]) for c, g in grades})
+    state.grades.update({(r.call_id, r.grader): r for r in state.pending})
+    try:
+        tasks = []
+        for target in resolved:
+            limit = local_concurrency if target.facts().model_file is not None else concurrency
+            tasks += [asyncio.ensure_future(_worker(state, target, queues[target.spec])) for _ in range(limit)]
+        try:
+            await asyncio.gather(*tasks)
+        except BaseException:  # one worker failed or the sweep was interrupted: stop the others, then say why
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            raise
+    finally:
+        state.flush()
+        bar.close()
+    return Sweep(
+        name, tuple(t.spec for t in resolved), tuple(versions), repeats, state.cells, state.grades, dataset=dataset,
+        stopped="budget" if budget.stopped else None, sent=state.sent, spent_usd=budget.spent_usd,
+    )  # fmt: skip
+
+
+def sweep(*args: Any, **kwargs: Any) -> Sweep:
+    """Blocking :func:`asweep` (works inside a notebook whose event loop is already running)."""
+    return run_sync(asweep(*args, **kwargs))

@@ -1,0 +1,84 @@
+"""The calls of a named sweep, read back from the run log, and the grades recorded beside them.
+
+A sweep tags each of its calls in provenance with ``{"sweep": {"name": N, "item": ID, "repeat": K}}``;
+:func:`sweep_records` finds them through the ``calls_sweep`` index (migration
+``006_sweeps_and_grades``). Grades live in the ``grades`` table, keyed by (call, grader, version).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from workbench.records import CallRecord
+from workbench.runlog.faults import explain, with_lock_retry
+from workbench.runlog.rows import from_row
+from workbench.runlog.store import Store
+
+__all__ = ["GradeRow", "read_grades", "sweep_names", "sweep_records", "write_grades"]
+
+# The indexed expression, spelled the same in every query. A provenance holding NaN or Infinity (a
+# routing threshold) is not JSON to SQLite, and json_extract would fail the whole statement on it.
+_NAME = "CASE WHEN json_valid(provenance) THEN json_extract(provenance, '$.sweep.name') END"
+
+
+@dataclass(frozen=True, slots=True)
+class GradeRow:
+    """One grade of one call, as the ``grades`` table holds it."""
+
+    call_id: str
+    grader: str
+    version: str
+    score: float
+    reason: str
+    graded_at: float = 0.0
+
+
+def _rows(store: Store, sql: str, args: Sequence[object]) -> list[sqlite3.Row]:
+    return store._rows(sql, args)
+
+
+def sweep_records(store: Store, name: str) -> list[CallRecord]:
+    """Every call recorded for the sweep ``name``, oldest first (replayed copies included, as recorded)."""
+    sql = f"SELECT * FROM calls WHERE {_NAME} = ? ORDER BY started_at, rowid"
+    return [from_row(row) for row in _rows(store, sql, (name,))]
+
+
+def sweep_names(store: Store) -> list[str]:
+    """The names of the sweeps the run log holds, in the order they were first recorded."""
+    sql = f"SELECT {_NAME} AS name, min(started_at) AS first FROM calls WHERE {_NAME} IS NOT NULL GROUP BY name"
+    return [str(row[0]) for row in sorted(_rows(store, sql, ()), key=lambda r: r[1])]
+
+
+def read_grades(store: Store, call_ids: Iterable[str] | None = None) -> list[GradeRow]:
+    """The grades recorded for these calls (all grades when ``None``), oldest first."""
+    columns = "call_id, grader, version, score, reason, graded_at"
+    if call_ids is None:
+        rows = _rows(store, f"SELECT {columns} FROM grades ORDER BY graded_at, rowid", ())
+    else:
+        ids = list(dict.fromkeys(call_ids))
+        rows = []
+        for start in range(0, len(ids), 500):  # SQLite caps the number of bound parameters
+            chunk = ids[start : start + 500]
+            marks = ", ".join("?" for _ in chunk)
+            rows += _rows(store, f"SELECT {columns} FROM grades WHERE call_id IN ({marks}) ORDER BY graded_at", chunk)
+    return [GradeRow(r[0], r[1], r[2], float(r[3]), r[4], float(r[5])) for r in rows]
+
+
+def write_grades(store: Store, grades: Sequence[GradeRow]) -> None:
+    """Record grades in one transaction; a grade already there for (call, grader, version) is replaced."""
+    if not grades:
+        return
+    now = time.time()
+    rows = [(g.call_id, g.grader, g.version, g.score, g.reason, g.graded_at or now) for g in grades]
+
+    def insert() -> None:
+        with store._lock, store._transaction():
+            store._conn.executemany("INSERT OR REPLACE INTO grades VALUES (?, ?, ?, ?, ?, ?)", rows)
+
+    try:
+        with_lock_retry(store.path, "write to", insert)
+    except sqlite3.Error as exc:
+        raise explain(exc, store.path, "write to") from exc
