@@ -8,7 +8,8 @@ name picks the behaviour:
 - ``ratelimit-N``: 429 with ``Retry-After: 1`` for the first N requests, then ``ok``;
 - ``error500``: 500 every time;
 - ``hang``: accept and never answer;
-- ``drop``: stream two chunks, then cut the connection mid-answer.
+- ``drop``: stream two chunks, then cut the connection mid-answer;
+- a model named in ``replies``: stream that text instead (a scripted LLM judge, say).
 
 Every request body is kept in ``received`` so tests can check what arrived.
 """
@@ -62,6 +63,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._json(429, {"error": {"message": "Rate limit reached"}}, {"Retry-After": "1"})
         elif model == "error500":
             self._json(500, {"error": {"message": "internal error"}})
+        elif model in self.server.replies:
+            self._stream(0.0, drop=False, text=self.server.replies[model])
         elif model == "hang":
             self.server.release.wait()
         else:
@@ -78,13 +81,14 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def _stream(self, delay: float, drop: bool) -> None:
+    def _stream(self, delay: float, drop: bool, text: str | None = None) -> None:
         time.sleep(delay)
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
-        pieces = ANSWER[:2] if drop else ANSWER
+        answer = ANSWER if text is None else [w + " " for w in text.split(" ")]
+        pieces = answer[:2] if drop else answer
         for piece in pieces:
             self._write(_chunk(piece))
         if drop:
@@ -94,7 +98,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._write(_chunk(None, "stop"))
         self._write(
             _chunk(
-                None, usage={"prompt_tokens": 12, "completion_tokens": len(ANSWER), "total_tokens": 12 + len(ANSWER)}
+                None, usage={"prompt_tokens": 12, "completion_tokens": len(answer), "total_tokens": 12 + len(answer)}
             )
         )
         self._write(b"data: [DONE]\n\n")
@@ -110,6 +114,7 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     received: list[dict[str, Any]]
     counts: Counter[str]
+    replies: dict[str, str]
     release: threading.Event
 
 
@@ -120,6 +125,7 @@ class ScriptedServer:
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.received = []
         self._server.counts = Counter()
+        self._server.replies = {}
         self._server.release = threading.Event()
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -127,6 +133,11 @@ class ScriptedServer:
     def url(self) -> str:
         """The OpenAI-style base URL, ``http://127.0.0.1:PORT/v1``."""
         return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
+
+    @property
+    def replies(self) -> dict[str, str]:
+        """Scripted answers by model name: ``server.replies["judge"] = "Score: 8/10 - correct"``."""
+        return self._server.replies
 
     @property
     def received(self) -> list[dict[str, Any]]:

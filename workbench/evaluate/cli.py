@@ -55,6 +55,7 @@ def summary(result: Sweep) -> dict[str, Any]:
         "errors": result.errors,
         "stopped": result.stopped,
         "spent_usd": result.spent_usd,
+        "judge_calls": len(result.judge_calls),
         "scores": scores,
     }
 
@@ -101,6 +102,8 @@ def _print_table(result: Sweep) -> None:
 @click.option("--budget-usd", type=float, help="Stop before the sweep's recorded cost could pass this many dollars.")
 @click.option("--price", "prices", multiple=True, help="A target's price: SPEC=IN,OUT dollars per million tokens.")
 @click.option("--retry-errors", is_flag=True, help="Send failed cells again.")
+@click.option("--reuse", is_flag=True, help="Answer requests already answered (same target, messages, parameters, "
+              "seed) from the run log, marked replayed.")  # fmt: skip
 @click.option("--max-tokens", type=click.IntRange(min=1), default=DEFAULT_MAX_TOKENS, show_default=True)
 @click.option("--temperature", type=float)
 @click.option("--seed", type=int, help="Base seed: repeat K uses SEED + K (K without one).")
@@ -121,6 +124,7 @@ def sweep_command(
     budget_usd: float | None,
     prices: tuple[str, ...],
     retry_errors: bool,
+    reuse: bool,
     max_tokens: int,
     temperature: float | None,
     seed: int | None,
@@ -143,7 +147,7 @@ def sweep_command(
             concurrency=concurrency, local_concurrency=local_concurrency, budget_usd=budget_usd,
             retry_errors=retry_errors, store=store_path or True, system=system, id_column=id_column,
             temperature=temperature, max_tokens=max_tokens, seed=seed, prices=dict(map(_price, prices)),
-            timeout=timeout,
+            timeout=timeout, reuse=reuse,
         )  # fmt: skip
     except KeyboardInterrupt:
         click.echo(f"hybrid: interrupted; rerun the same command{'' if name else ' with --name'} to resume.", err=True)

@@ -4,7 +4,8 @@ Each cell is one :func:`workbench.runner.fanout.arun` call to one target, so it 
 record in the run log, tagged in its provenance with the sweep, the item and the repeat
 (:mod:`workbench.evaluate.cells`). Per target, ``concurrency`` calls run at once; a target that
 loads its weights into this process (llama.cpp) serves one at a time, so it gets
-``local_concurrency``. A rerun of a named sweep sends only the cells not yet finished.
+``local_concurrency``. A rerun of a named sweep sends only the cells not yet finished. An LLM judge
+(:mod:`workbench.evaluate.judge`) grades each answer right after it, in the same worker.
 """
 
 from __future__ import annotations
@@ -24,10 +25,12 @@ from workbench.evaluate.cells import Cell, cell_of, cells_from_records, repeat_s
 from workbench.evaluate.datasets import Dataset, Item, load_dataset
 from workbench.evaluate.graders import Grader, check_graders
 from workbench.evaluate.grading import as_graders, grade_cells, recorded_grades
+from workbench.evaluate.judge import JudgeGrader
+from workbench.evaluate.judging import Judging
 from workbench.evaluate.results import Sweep
 from workbench.records import DEFAULT_MAX_TOKENS, CallRecord, Price, new_id
 from workbench.runlog.store import Store, open_store
-from workbench.runlog.sweeps import GradeRow, read_grades, sweep_records, write_grades
+from workbench.runlog.sweeps import GradeRow, judge_records, read_grades, retag, sweep_records, write_grades
 from workbench.runner.fanout import arun
 from workbench.runner.loop import run_sync
 from workbench.runner.options import RunOptions
@@ -58,6 +61,7 @@ class _State:
     cells: dict[Cell, CallRecord]
     grades: dict[tuple[str, str], GradeRow]
     bar: tqdm[Any]
+    judging: Judging
     pending: list[GradeRow] = dataclasses.field(default_factory=list)
     sent: int = 0
 
@@ -66,14 +70,14 @@ class _State:
             write_grades(self.log, self.pending)
         self.pending = []
 
-    def keep(self, record: CallRecord, item: Item) -> None:
+    def keep(self, record: CallRecord, rows: list[GradeRow]) -> None:
         cell = cell_of(record)
         if cell is None or record.error_type == "CallCancelled":
             return
         current = self.cells.get(cell)
         if current is None or not current.ok:
             self.cells[cell] = record
-        rows = grade_cells({cell: record}, self.graders, self.dataset)
+        rows = grade_cells({cell: record}, self.graders, self.dataset) + rows
         self.grades.update({(r.call_id, r.grader): r for r in rows})
         self.pending += rows
         if len(self.pending) >= _GRADE_BATCH:
@@ -91,7 +95,8 @@ async def _send(state: _State, target: Target, item: Item, repeat: int) -> bool:
     )  # fmt: skip
     if not await state.budget.reserve(key, worst):
         return False
-    options = dataclasses.replace(state.options, tags=sweep_tag(state.name, item.item_id, repeat))
+    tags = sweep_tag(state.name, item.item_id, repeat)
+    options = dataclasses.replace(state.options, tags=tags)
     seed = repeat_seed(state.request["seed"], repeat)
     try:
         result = await arun(
@@ -102,10 +107,19 @@ async def _send(state: _State, target: Target, item: Item, repeat: int) -> bool:
         await state.budget.settle(key, None)
         raise
     record = result.records[0]
-    await state.budget.settle(key, record.cost_usd)
+    if record.replayed:  # reused: nothing spent, and filed under this sweep's cell, not the recording's
+        record = retag(state.log, record, tags)
+    await state.budget.settle(key, record.cost_usd if record.sent else 0.0)
     state.sent += 1
-    state.keep(record, item)
+    state.keep(record, await state.judging.answer(record, item))
     return True
+
+
+async def _catch_up(state: _State, done: Mapping[Cell, CallRecord], graded: set[tuple[str, str, str]]) -> None:
+    """Judge the answers of earlier runs that have no judge's grade yet."""
+    rows = await state.judging.cells(done, state.dataset, skip=graded)
+    state.grades.update({(r.call_id, r.grader): r for r in rows})
+    state.pending += rows
 
 
 async def _worker(state: _State, target: Target, queue: deque[tuple[str, int]]) -> None:
@@ -170,6 +184,7 @@ async def asweep(
     seed: int | None = None,
     prices: Mapping[str, Price] | None = None,
     progress: bool | None = None,
+    reuse: bool = False,
     **option_values: Any,
 ) -> Sweep:
     """Send every item to every target ``repeats`` times, grade each answer, and return the :class:`Sweep`.
@@ -181,7 +196,8 @@ async def asweep(
     no call is sent that could carry it past the cap with the calls in flight at their worst case;
     the sweep then ends with ``stopped="budget"``. ``prices`` gives targets their price by spec;
     other keyword arguments set :class:`RunOptions` fields (``timeout=30``, ``retries=4``).
-    ``progress``: a tqdm bar on stderr (``None``: only on a terminal).
+    ``progress``: a tqdm bar on stderr (``None``: only on a terminal). ``reuse``: a request this target
+    already answered (same messages, parameters, seed) is answered from the run log, marked replayed.
     """
     from tqdm import tqdm
 
@@ -192,16 +208,21 @@ async def asweep(
         _whole(repeats, "repeats"), _whole(concurrency, "concurrency"), _whole(local_concurrency, "local_concurrency"),
     )  # fmt: skip
     options = RunOptions(**option_values)
-    options = dataclasses.replace(options, prices={**options.prices, **(prices or {})}, replay="off")
+    replay = "on" if reuse else "off"
+    options = dataclasses.replace(options, prices={**options.prices, **(prices or {})}, replay=replay)
     resolved = _targets(targets, options.prices)
+    judges = [g for g in grader_list if isinstance(g, JudgeGrader)]
     log = _open(store)
     name = name or f"sweep-{new_id()[:12]}"
     specs = {t.spec for t in resolved}
     ids = set(dataset.item_ids)
     previous = sweep_records(log, name) if log is not None else []
     done = {c: r for c, r in cells_from_records(previous).items() if c[0] in ids and c[1] in specs and c[2] < repeats}
-    budget = Budget(budget_usd, spent_usd=sum(r.cost_usd or 0.0 for r in previous if r.sent))
-    budget.check(resolved, options.prices)
+    judged = judge_records(log, name) if log is not None and judges else []
+    budget = Budget(budget_usd, spent_usd=sum(r.cost_usd or 0.0 for r in (*previous, *judged) if r.sent))
+    budget.check([*resolved, *(j.target for j in judges)], options.prices)
+    judging = Judging(judges, name, log, options, budget, concurrency, local_concurrency)
+    judging.recorded(judged)
     versions = {g.name: g.version for g in grader_list}
     grades = recorded_grades(read_grades(log, [r.call_id for r in done.values()]), versions) if log else {}
     request = {"temperature": temperature, "max_tokens": max_tokens, "seed": seed}
@@ -210,11 +231,12 @@ async def asweep(
     queued = sum(len(q) for q in queues.values())
     bar = tqdm(total=total, initial=total - queued, desc=f"sweep {name}", unit="call", file=sys.stderr,
                disable=None if progress is None else not progress, dynamic_ncols=True)  # fmt: skip
-    state = _State(name, dataset, grader_list, options, request, log, budget, dict(done), grades, bar)
-    state.pending = grade_cells(done, grader_list, dataset, skip={(c, g, versions[g]) for c, g in grades})
+    state = _State(name, dataset, grader_list, options, request, log, budget, dict(done), grades, bar, judging)
+    graded = {(c, g, versions[g]) for c, g in grades}
+    state.pending = grade_cells(done, grader_list, dataset, skip=graded)
     state.grades.update({(r.call_id, r.grader): r for r in state.pending})
     try:
-        tasks = []
+        tasks = [asyncio.ensure_future(_catch_up(state, done, graded))] if judges else []
         for target in resolved:
             limit = local_concurrency if target.facts().model_file is not None else concurrency
             tasks += [asyncio.ensure_future(_worker(state, target, queues[target.spec])) for _ in range(limit)]
@@ -231,6 +253,7 @@ async def asweep(
     return Sweep(
         name, tuple(t.spec for t in resolved), tuple(versions), repeats, state.cells, state.grades, dataset=dataset,
         stopped="budget" if budget.stopped else None, sent=state.sent, spent_usd=budget.spent_usd,
+        judge_calls=tuple(judging.calls),
     )  # fmt: skip
 
 

@@ -1,8 +1,10 @@
 """Grades beside the calls: grade a sweep's answers, record them, and re-grade from the run log.
 
 ``workbench.grade(sweep, "numeric:answer")`` reads the sweep's calls back from the run log and
-grades every answer again; no model is called. A grade is recorded under the grader's name and
-version (table ``grades``), so a changed grader's scores never mix with the old ones.
+grades every answer again; no model is called, except by an LLM judge (``judge:TARGET``), whose
+calls are recorded as judge calls and whose earlier verdicts are read back, not asked again. A
+grade is recorded under the grader's name and version (table ``grades``), so a changed grader's
+scores never mix with the old ones.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from workbench.evaluate.results import Sweep
 from workbench.evaluate.specs import parse_grader
 from workbench.records import CallRecord
 from workbench.runlog.store import Store, open_store
-from workbench.runlog.sweeps import GradeRow, read_grades, sweep_records, write_grades
+from workbench.runlog.sweeps import GradeRow, judge_records, read_grades, sweep_records, write_grades
 
 __all__ = ["as_graders", "grade", "grade_cells", "load_sweep", "recorded_grades"]
 
@@ -41,7 +43,10 @@ def grade_cells(
     *,
     skip: Iterable[tuple[str, str, str]] = (),
 ) -> list[GradeRow]:
-    """Grade every successful cell's answer by every grader, except (call, grader, version) in ``skip``."""
+    """Grade every successful cell's answer by every grader, except (call, grader, version) in ``skip``.
+
+    An LLM judge is left out: it calls a model, through :class:`~workbench.evaluate.judging.Judging`.
+    """
     done = set(skip)
     rows = []
     for (item_id, _, _), record in cells.items():
@@ -53,7 +58,7 @@ def grade_cells(
             where = dataset.source
             raise ConfigError(f"Item {item_id!r} of the sweep is not in {where}; pass the sweep's dataset.") from None
         for grader in graders:
-            if (record.call_id, grader.name, grader.version) in done:
+            if (record.call_id, grader.name, grader.version) in done or hasattr(grader, "ajudge"):
                 continue
             found = grader.grade(record.response, item)
             rows.append(GradeRow(record.call_id, grader.name, grader.version, float(found.score), found.reason))
@@ -96,7 +101,8 @@ def load_sweep(
     targets = tuple(dict.fromkeys(t for _, t, _ in cells))
     graders = tuple(dict.fromkeys(g for _, g in grades))
     repeats = 1 + max(k for _, _, k in cells)
-    return Sweep(name, targets, graders, repeats, cells, grades, dataset=data)
+    judges = tuple(judge_records(log, name))
+    return Sweep(name, targets, graders, repeats, cells, grades, dataset=data, judge_calls=judges)
 
 
 def grade(
@@ -127,11 +133,35 @@ def grade(
         dataset = _bare_dataset(found)
     check_graders(graders, dataset)
     rows = grade_cells(found.cells, graders, dataset)
+    judge_calls = found.judge_calls
+    if any(hasattr(g, "ajudge") for g in graders):
+        rows, judge_calls = _judged(found, graders, dataset, store, rows)
     if store is not False:
         write_grades(_store(store), rows)
     grades = {**found.grades, **{(r.call_id, r.grader): r for r in rows}}
     names = tuple(dict.fromkeys([*found.graders, *(g.name for g in graders)]))
-    return Sweep(found.name, found.targets, names, found.repeats, found.cells, grades, dataset=dataset)
+    return Sweep(
+        found.name, found.targets, names, found.repeats, found.cells, grades, dataset=dataset, judge_calls=judge_calls
+    )
+
+
+def _judged(
+    found: Sweep, graders: Sequence[Grader], dataset: Dataset, store: Store | str | os.PathLike[str] | bool,
+    rows: list[GradeRow],
+) -> tuple[list[GradeRow], tuple[CallRecord, ...]]:  # fmt: skip
+    """``rows`` plus the LLM judges' grades; a verdict already in the run log is read back, not asked again."""
+    from workbench.evaluate.budget import Budget
+    from workbench.evaluate.judge import JudgeGrader
+    from workbench.evaluate.judging import Judging
+    from workbench.runner.loop import run_sync
+    from workbench.runner.options import RunOptions
+
+    log = None if store is False else _store(store)
+    judges = [g for g in graders if isinstance(g, JudgeGrader)]
+    judging = Judging(judges, found.name, log, RunOptions(replay="off"), Budget(None))
+    judging.recorded(found.judge_calls)
+    rows = rows + run_sync(judging.cells(found.cells, dataset))
+    return rows, tuple(judging.calls)
 
 
 def _bare_dataset(sweep: Sweep) -> Dataset:

@@ -50,6 +50,7 @@ class Sweep:
 
     ``stopped`` is ``None`` when every cell was sent, ``"budget"`` when the cap stopped it (what was
     done is kept: rerun with a higher cap to go on). ``sent`` counts the calls this run made.
+    ``judge_calls`` are the LLM judges' calls (their own records, never answers).
     """
 
     name: str
@@ -62,6 +63,7 @@ class Sweep:
     stopped: str | None = None
     sent: int = 0
     spent_usd: float = 0.0
+    judge_calls: tuple[CallRecord, ...] = ()
 
     @property
     def total(self) -> int:
@@ -127,14 +129,18 @@ class Sweep:
         A failed call counts as a wrong answer (score 0) and in ``errors``. With no grader the
         score columns are NaN and the rest is filled. ``correct`` counts full
         marks; ``cost_per_correct_usd`` is the total cost over them (NaN with none, or an unknown cost).
+        ``judge_cost_usd`` is what the LLM judges' calls about this target's answers cost, kept apart from
+        ``cost_usd``; ``reused`` counts answers served from the run log (``reuse=True``).
         Repeats are pooled, so with several the interval treats them as independent answers.
         """
         import pandas as pd
 
         name = self._grader(grader) if grader is not None or self.graders else None
         rows = []
+        judged = {r.call_id: r.target for r in self.cells.values()}
         for target in self.targets:
             records = [r for (_, t, _), r in self.cells.items() if t == target]
+            judges = [j for j in self.judge_calls if judged.get(str(j.provenance["judge"]["of"])) == target]
             scores = [(self.score(r, name) or 0.0) if name else math.nan for r in records]
             n = len(records)
             mean = float(np.mean(scores)) if n and name else math.nan
@@ -148,6 +154,8 @@ class Sweep:
                 "score": mean, "ci_low": low, "ci_high": high, "correct": correct,
                 "cost_usd": cost, "cost_unknown": unknown,
                 "cost_per_correct_usd": cost / correct if correct else math.nan,
+                "judge_cost_usd": float(sum((j.cost_usd or 0.0) for j in judges if j.sent)) if judges else 0.0,
+                "reused": sum(r.replayed for r in records),
                 "latency_p50_s": _percentile([r.latency_s for r in records if r.ok], 50),
                 "latency_p90_s": _percentile([r.latency_s for r in records if r.ok], 90),
                 "ttft_p50_s": _percentile([r.ttft_s for r in records if r.ok], 50),

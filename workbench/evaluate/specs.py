@@ -1,7 +1,8 @@
 """Grader spec strings, as the CLI takes them: ``exact:answer``, ``numeric:answer:0.01``, ``regex:^\\d+$``, ...
 
 ``contains:COLUMN`` reads a column; ``contains:"text"`` (quoted) looks for the literal text;
-``icontains`` ignores case.
+``icontains`` ignores case. ``judge:TARGET`` asks any target to grade with the default rubric
+(:class:`~workbench.evaluate.judge.JudgeGrader` takes another).
 """
 
 from __future__ import annotations
@@ -30,8 +31,9 @@ GRADER_SPECS = (
     "not-icontains:COLUMN",
     "json",
     "json-schema:PATH",
+    "judge:TARGET",
 )
-"""Every spec :func:`parse_grader` understands (``judge:TARGET`` is not available yet)."""
+"""Every spec :func:`parse_grader` understands."""
 
 
 def _literal(arg: str) -> str | None:
@@ -55,6 +57,12 @@ def _numeric(arg: str) -> Grader:
     return NumericMatch(column, value, relative=relative)
 
 
+def _judge(arg: str) -> Grader:
+    from workbench.evaluate.judge import JudgeGrader
+
+    return JudgeGrader(arg.strip())
+
+
 _MAKERS: dict[str, Callable[[str], Grader]] = {
     "exact": ExactMatch,
     "normalized": NormalizedMatch,
@@ -67,6 +75,7 @@ _MAKERS: dict[str, Callable[[str], Grader]] = {
     "icontains": lambda arg: _contains(arg, False, True),
     "not-icontains": lambda arg: _contains(arg, True, True),
     "json-schema": JsonSchemaValid,
+    "judge": _judge,
 }
 
 
@@ -76,11 +85,6 @@ def parse_grader(spec: str) -> Grader:
     kind = kind.strip().lower()
     if kind == "json" and not sep:
         return JsonValid()
-    if kind == "judge":
-        raise ConfigError(
-            f"Grader {spec!r}: the LLM judge (judge:TARGET) is not available yet; use one of "
-            f"{', '.join(GRADER_SPECS)}, or a Python function."
-        )
     maker = _MAKERS.get(kind)
     if maker is None:
         raise ConfigError(f"Unknown grader {spec!r}; use one of {', '.join(GRADER_SPECS)}.")
