@@ -136,13 +136,23 @@ class HybridMagics(Magics):
     @argument("--shadow", action="store_true", help="with --route: also run the other side, to see what it saved")
     @argument("--replay", choices=REPLAY_MODES,
               help="answer from the run log: on (else live), strict (fail if never recorded), off")
-    @argument("-o", "--output", metavar="VAR", help="also store the RunResult in this variable")
+    @argument("--dataset", metavar="VARIABLE",
+              help="sweep: run the cell body, a template of the dataset's {column}s, on every row of VARIABLE "
+                   "(a DataFrame, a list of dicts or a file path in the notebook); the value is the Sweep")
+    @argument("--grade", action="append", dest="grades", metavar="SPEC",
+              help="with --dataset: a grader spec, repeatable (numeric:answer, exact:answer, regex:PATTERN, ...)")
+    @argument("--name", metavar="NAME", help="with --dataset: the sweep's name (a rerun resumes it)")
+    @argument("--repeats", type=int, metavar="K", help="with --dataset: send each item K times, seeds SEED+k")
+    @argument("--id-column", metavar="C", help="with --dataset: the column of item ids (else a hash of the row)")
+    @argument("-o", "--output", metavar="VAR", help="also store the RunResult (or Sweep) in this variable")
     @argument("--no-panel", action="store_true", help="no streaming panel: show the result table only")
     @line_cell_magic
     def hybrid(self, line: str, cell: str | None = None) -> Any:
         """Send the cell to several models at once, side by side; its value is the RunResult.
 
         The cell body is the prompt: {name} is filled from the notebook, {{ and }} are literal braces.
+        With --dataset VARIABLE the body is a template of the dataset's {column}s instead: every row goes to
+        every target (a sweep, graded by each --grade, with a progress bar) and the value is the Sweep.
         Line forms: %hybrid targets (where each runs, key set or not), %hybrid dashboard (plots of every call),
         %hybrid store [PATH] (show or switch the run log), %hybrid replay on|off|strict (answer later
         cells from the run log). Settings: %config Hybrid.
@@ -158,7 +168,8 @@ class HybridMagics(Magics):
             raise UsageError(f"Unexpected {' '.join(args.command)!r} after %%hybrid: options start with - or --.")
         if args.output is not None and not args.output.isidentifier():
             raise UsageError(f"-o {args.output!r} is not a Python variable name.")
-        prompt = fill_prompt(cell, self.ip.user_ns).strip()  # checked with the run (workbench.runner.validate)
+        # the prompt is checked with the run (workbench.runner.validate); a sweep's is the dataset's template
+        prompt = cell if args.dataset is not None else fill_prompt(cell, self.ip.user_ns).strip()
         from workbench.errors import ConfigError
         from workbench.notebook import run_with_panel
 
@@ -173,14 +184,18 @@ class HybridMagics(Magics):
         if args.replay or s.replay:
             common["replay"] = args.replay or s.replay
         targets = args.targets or list(s.default_targets)
+        if args.dataset is None and (args.grades or args.name or args.id_column or args.repeats is not None):
+            raise UsageError("--grade, --name, --repeats and --id-column go with --dataset VARIABLE.")
         if args.shadow and not args.route:
             raise UsageError("--shadow goes with --route POLICY: it runs the side the policy did not choose.")
         try:
-            if args.route:
+            if args.dataset is not None:
+                result: Any = self._sweep(args, prompt, targets, common)
+            elif args.route:
                 from workbench.notebook import route_with_panel
 
                 policy = self._policy(args.route)
-                result: Any = route_with_panel(prompt, policy, targets, shadow=args.shadow, **common)
+                result = route_with_panel(prompt, policy, targets, shadow=args.shadow, **common)
             else:
                 result = run_with_panel(prompt, targets, **common)
         except ConfigError as exc:
@@ -191,6 +206,23 @@ class HybridMagics(Magics):
         if args.output:
             self.ip.user_ns[args.output] = result
         return result
+
+    def _sweep(self, args: Any, template: str, targets: list[str], common: dict[str, Any]) -> Any:
+        """``--dataset``: the cell body is the dataset's template; the sweep runs with a progress bar."""
+        from workbench.notebook import sweep_with_progress
+
+        if args.route or args.replay:
+            raise UsageError("--dataset runs a sweep: it takes no --route or --replay (a named sweep resumes instead).")
+        found = self.ip.user_ns.get(args.dataset)
+        if found is None and not Path(args.dataset).expanduser().is_file():
+            raise UsageError(f"--dataset {args.dataset!r} names no notebook variable and no file: define it first, "
+                             "e.g. questions = pandas.read_csv('questions.csv').")  # fmt: skip
+        keep = ("store", "plots", "system", "seed", "max_tokens", "temperature", "timeout", "guard")
+        return sweep_with_progress(
+            found if found is not None else Path(args.dataset).expanduser(), template.strip(), targets,
+            graders=args.grades or [], name=args.name, repeats=1 if args.repeats is None else args.repeats,
+            id_column=args.id_column, progress=common["panel"], **{k: common[k] for k in keep},
+        )  # fmt: skip
 
     def _policy(self, name: str) -> Any:
         """A Policy from the notebook's variables, else a fresh one by name."""

@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
+    from workbench.evaluate.results import Sweep
     from workbench.records.result import RunResult
     from workbench.routing.live import RoutedRun
     from workbench.routing.policy import Policy
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
     from workbench.ui.dashboard import Dashboard
     from workbench.ui.plots import LivePlots
 
-__all__ = ["route_with_panel", "run_with_panel", "widget_frontend"]
+__all__ = ["route_with_panel", "run_with_panel", "sweep_with_progress", "widget_frontend"]
 
 _T = TypeVar("_T")
 
@@ -125,3 +126,68 @@ def route_with_panel(
         [] if panel and widget_frontend() else None, update_interval, plots,
         lambda sinks: route(prompt, policy, targets, shadow=shadow, store=store, sinks=sinks, **run_kwargs),
     )  # fmt: skip
+
+
+def sweep_with_progress(
+    data: Any,
+    prompt: str,
+    targets: Sequence[str],
+    *,
+    graders: Sequence[str] = (),
+    name: str | None = None,
+    repeats: int = 1,
+    id_column: str | None = None,
+    system: str | None = None,
+    store: Store | None = None,
+    progress: bool = True,
+    plots: LivePlots | Dashboard | None = None,
+    **sweep_kwargs: Any,
+) -> Sweep:
+    """:func:`workbench.sweep` with a progress bar on screen (in a kernel) and the dashboard fed.
+
+    The bar follows the run log, so it counts the cells an earlier run of the named sweep finished
+    as done. When the sweep ends (finished, stopped at the budget, failed or interrupted) the bar is
+    replaced in place by static HTML, and a :class:`Dashboard` is redrawn with the sweep's calls.
+    """
+    from workbench.evaluate.cells import cells_from_records, to_send
+    from workbench.evaluate.datasets import load_dataset
+    from workbench.evaluate.engine import sweep
+    from workbench.records import new_id
+    from workbench.runlog.store import open_store
+    from workbench.runlog.sweeps import sweep_records
+
+    dataset = load_dataset(data, prompt, system=system, id_column=id_column)
+    log = store if store is not None else open_store()
+    name = name or f"sweep-{new_id()[:12]}"
+    view = handle = unwatch = None
+    if progress and widget_frontend():
+        from IPython.display import display
+
+        from workbench.ui.progress import SweepProgress
+
+        done = cells_from_records(sweep_records(log, name))
+        queued = sum(len(to_send(dataset.item_ids, t, repeats, done, False)) for t in targets)
+        total = len(dataset) * len(targets) * repeats
+        view = SweepProgress(name, total, done=max(total - queued, 0))
+        handle = display(view, display_id=True)
+        unwatch = log.watch(view.recorded)
+    outcome = "failed"
+    try:
+        result = sweep(dataset, targets=list(targets), graders=list(graders), name=name, repeats=repeats,
+                       store=log, progress=False if view is not None else None, **sweep_kwargs)  # fmt: skip
+        outcome = "stopped at the budget" if result.stopped == "budget" else "finished"
+        return result
+    except KeyboardInterrupt:
+        outcome = "interrupted"
+        raise
+    finally:
+        if unwatch is not None:
+            unwatch()
+        if view is not None:
+            view.finish(outcome)
+            if handle is not None:
+                handle.update(view)
+        from workbench.ui.dashboard import Dashboard
+
+        if isinstance(plots, Dashboard):
+            plots.refresh()

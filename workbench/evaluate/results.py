@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from workbench.evaluate.datasets import Dataset
+    from workbench.evaluate.paired import Paired
     from workbench.routing.outcomes import Outcomes
 
 __all__ = ["Sweep", "wilson_interval"]
@@ -164,6 +165,28 @@ class Sweep:
                 "output_tokens": sum(r.output_tokens or 0 for r in records),
             })  # fmt: skip
         return pd.DataFrame(rows).set_index("target")
+
+    def compare(self, a: str, b: str, grader: str | None = None) -> Paired:
+        """Targets ``a`` and ``b`` on the same items: right by both, only one, neither; exact McNemar p-value."""
+        from workbench.evaluate.paired import compare
+
+        return compare(self, a, b, grader)
+
+    def _summary(self) -> tuple[str, pd.DataFrame]:
+        stopped = " stopped at the budget;" if self.stopped == "budget" else ""
+        head = (f"Sweep {self.name!r}:{stopped} {len(self.cells)} of {self.total} cells, {self.errors} failed, "
+                f"{self.sent} sent by this run")  # fmt: skip
+        return head, self.scores()
+
+    def __repr__(self) -> str:
+        from workbench.ui.scores import scores_text
+
+        return scores_text(*self._summary())
+
+    def _repr_html_(self) -> str:
+        from workbench.ui.scores import scores_html
+
+        return scores_html(*self._summary())
 
     def outcomes(self, *, edge: str, cloud: str, grader: str | None = None) -> Outcomes:
         """The :class:`~workbench.routing.outcomes.Outcomes` routing simulates: one row per (item, repeat).
