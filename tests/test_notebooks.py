@@ -16,6 +16,7 @@ KEYS = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY")
 PRINTED = {
     "02_routing_experiments.ipynb": ("GSM8K: best policy '", "MMLU (19 subjects): best policy '", "saving claim"),
     "03_sharing.ipynb": ("replayed: True | same answer: True | same latency: True", "ReplayMissing - "),
+    "04_evaluate_and_route.ipynb": ("cascade, half of ",),
 }
 
 

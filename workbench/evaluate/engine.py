@@ -208,7 +208,7 @@ async def asweep(
         _whole(repeats, "repeats"), _whole(concurrency, "concurrency"), _whole(local_concurrency, "local_concurrency"),
     )  # fmt: skip
     options = RunOptions(**option_values)
-    replay = "on" if reuse else "off"
+    replay = "on" if reuse else options.replay  # $WORKBENCH_REPLAY: hybrid reproduce answers a sweep from its bundle
     options = dataclasses.replace(options, prices={**options.prices, **(prices or {})}, replay=replay)
     resolved = _targets(targets, options.prices)
     judges = [g for g in grader_list if isinstance(g, JudgeGrader)]
