@@ -119,13 +119,15 @@ def run_command(
             sinks=[finished],
         )
     except KeyboardInterrupt:
-        for record in finished.records:
-            if record.error_type == "CallCancelled":
-                click.echo(
-                    f"hybrid: interrupted: {record.target} stopped after {record.output_tokens or 0} token(s); "
-                    f"recorded as cancelled with its partial answer (call {record.call_id}).",
-                    err=True,
-                )
+        cancelled = [r for r in finished.records if r.error_type == "CallCancelled"]
+        for record in cancelled:
+            click.echo(
+                f"hybrid: interrupted: {record.target} stopped after {record.output_tokens or 0} token(s); "
+                f"recorded as cancelled with its partial answer (call {record.call_id}).",
+                err=True,
+            )
+        if not cancelled:
+            click.echo("hybrid: interrupted before any call was streaming; nothing was cancelled.", err=True)
         sys.exit(EXIT_INTERRUPTED)
     if as_json:
         for record in result:
