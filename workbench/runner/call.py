@@ -8,6 +8,7 @@ came. The record is written to the run log before any sink renders it.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Callable, Iterable, Sequence
 
@@ -101,10 +102,14 @@ class Call:
                 self.provenance["cell"] = cell
                 self.setup_error = missing(self.spec, self.source)
                 return
-        self.provenance = await asyncio.to_thread(
+        gather = functools.partial(
             call_provenance, self.target, self.request,
             request_sha=str(self.provenance["request_hash"]), guard=self.options.guard,
         )  # fmt: skip
+        # Only a model file may need hashing (seconds, once); anything else is a few dict look-ups,
+        # cheaper here than a hop to a worker thread and back.
+        has_file = self.target.facts().model_file is not None
+        self.provenance = await asyncio.to_thread(gather) if has_file else gather()
         self.provenance.update({**(self.options.routing or {}), **(self.options.tags or {})})
         if self.outcome.blocked:
             return
