@@ -4,7 +4,9 @@
 not counted) answering after 100 ms, 16 calls at once per target, every call recorded in a run
 log on disk. The plain runner does the same 400 calls with one ``arun`` per call behind a
 semaphore of 16 per target; the sweep adds tagging, resume look-up, budget-free planning, grading
-and the grades table. Ideal wall time: 200 x 0.1 s / 16 = 1.25 s.
+and the grades table. Beside them, the same 400 calls made with ``litellm.acompletion`` directly
+(no workbench, no run log): the client path the workbench used for these targets before it
+streamed ``openai/NAME@URL`` through the OpenAI SDK. Ideal wall time: 200 x 0.1 s / 16 = 1.25 s.
 
 Run: ``.venv/bin/python bench/bench_sweep.py``
 """
@@ -28,8 +30,9 @@ from workbench.runner.fanout import arun
 ITEMS, CONCURRENCY, DELAY = 200, 16, 0.1
 IDEAL = ITEMS * DELAY / CONCURRENCY
 SERVER = (
-    "import sys, time\nfrom tests.support.scripted_server import ScriptedServer\n"
-    "with ScriptedServer() as s:\n    print(s.url, flush=True)\n    sys.stdin.read()\n"
+    "import sys, time\nfrom tests.support import scripted_server\n"
+    "scripted_server._Server.request_queue_size = 128\n"  # as a real server's backlog: 32 connects at once
+    "with scripted_server.ScriptedServer() as s:\n    print(s.url, flush=True)\n    sys.stdin.read()\n"
 )
 
 
@@ -45,6 +48,26 @@ async def _plain(targets: list[workbench.Target], rows: list[dict[str, str]], st
 
     gates = {t.spec: asyncio.Semaphore(CONCURRENCY) for t in targets}
     await asyncio.gather(*(one(t, gates[t.spec], r["q"]) for t in targets for r in rows))
+
+
+async def _litellm(url: str, rows: list[dict[str, str]]) -> None:
+    from workbench.targets.litellm import import_litellm
+
+    litellm = import_litellm()
+
+    async def one(model: str, gate: asyncio.Semaphore, prompt: str) -> None:
+        async with gate:
+            response = await litellm.acompletion(
+                model=f"openai/{model}", api_base=url, api_key="no-key-needed", max_tokens=8, seed=0,
+                messages=[{"role": "user", "content": prompt}], stream=True, stream_options={"include_usage": True},
+                max_retries=0, num_retries=0,
+            )  # fmt: skip
+            async for _ in response:
+                pass
+
+    models = ("delay-0.1", "delay-0.10")
+    gates = {m: asyncio.Semaphore(CONCURRENCY) for m in models}
+    await asyncio.gather(*(one(m, gates[m], r["q"]) for m in models for r in rows))
 
 
 def _measure(make: object) -> tuple[float, float]:
@@ -66,7 +89,8 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             warm = workbench.Store(Path(tmp) / "warm.sqlite")
             asyncio.run(_plain(targets, rows[:20], warm))  # LiteLLM imported, connections opened
-            plain, swept = [], []
+            asyncio.run(_litellm(url, rows[:20]))
+            plain, swept, direct = [], [], []
             for round_ in range(3):
                 store = workbench.Store(Path(tmp) / f"plain{round_}.sqlite")
                 plain.append(_measure(_plain(targets, rows, store)))
@@ -74,6 +98,7 @@ def main() -> None:
                 run = asweep(rows, "{q}", id_column="id", targets=targets, graders=["numeric:answer"], name="bench",
                              concurrency=CONCURRENCY, max_tokens=8, store=store)  # fmt: skip
                 swept.append(_measure(run))
+                direct.append(_measure(_litellm(url, rows)))
     finally:
         server.stdin.close()  # type: ignore[union-attr]
         server.wait(timeout=10)
@@ -88,6 +113,11 @@ def main() -> None:
                passed=med(swept, 1) / calls <= 0.002, values=[1000 * p[1] / calls for p in swept]),
         figure("plain runner CPU per call", 1000 * med(plain, 1) / calls, "ms",
                values=[1000 * p[1] / calls for p in plain]),
+        figure("LiteLLM direct wall, same calls (no workbench, no run log)", med(direct, 0), "s",
+               ratio=med(direct, 0) / IDEAL, alternative="ideal", values=[p[0] for p in direct]),
+        figure("LiteLLM direct CPU per call", 1000 * med(direct, 1) / calls, "ms",
+               values=[1000 * p[1] / calls for p in direct]),
+        figure("plain runner CPU per call vs LiteLLM direct", med(plain, 1) / med(direct, 1), "x"),
         figure("the sweep's own CPU per call (sweep - plain runner)", 1000 * (med(swept, 1) - med(plain, 1)) / calls,
                "ms"),
     ]  # fmt: skip

@@ -2,7 +2,9 @@
 
 The schema grows by small named migrations, applied in order and recorded in
 ``_migrations``. Appends are durable (``synchronous=FULL``) and take the write lock up
-front (``BEGIN IMMEDIATE``) so concurrent writers queue instead of failing.
+front (``BEGIN IMMEDIATE``) so concurrent writers queue instead of failing. The runner awaits
+:meth:`Store.aappend`: the same durable append in a worker thread, records that finish together
+sharing one transaction.
 
 ``Store(path)`` opens for writing: it creates and migrates the log, refuses a log migrated by a
 newer version, and writes in any calls spooled earlier (:mod:`workbench.runlog.spool`). An append that
@@ -23,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from workbench.errors import NotRecorded, StoreError
 from workbench.records import CallRecord, CallStart
 from workbench.runlog.faults import connect, explain, with_lock_retry
+from workbench.runlog.group_commit import GroupCommit
 from workbench.runlog.rows import COLUMNS, INSERT_SQL, decoded, from_row, to_row
 from workbench.runlog.schema import MIGRATIONS
 from workbench.runlog.spool import read_spool, remove_spool, write_spool
@@ -62,6 +65,7 @@ class Store(BaseSink):
         self._lock = threading.Lock()
         self._pending: list[CallRecord] = []
         self._watchers: list[Callable[[Sequence[CallRecord]], None]] = []
+        self._group = GroupCommit(self.append_many)
         self._conn = connect(self.path, readonly=readonly)
         self.newer = self._unknown_migrations()
         """Migrations applied by a newer version of the workbench; such a log is only read."""
@@ -121,6 +125,14 @@ class Store(BaseSink):
     def append(self, record: CallRecord) -> None:
         """Append one record, durably."""
         self.append_many([record])
+
+    async def aappend(self, record: CallRecord) -> None:
+        """:meth:`append` for a coroutine: returns once the record is durably written, as ``append`` does.
+
+        The write runs in a worker thread (:mod:`workbench.runlog.group_commit`), one transaction
+        for the records that finish meanwhile, so the event loop never waits on the disk.
+        """
+        await self._group.append(record)
 
     def append_many(self, records: Iterable[CallRecord]) -> None:
         """Append records in one transaction, with any that an earlier append could not write.

@@ -8,6 +8,7 @@ came. The record is written to the run log before any sink renders it.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Callable, Iterable, Sequence
 
@@ -101,10 +102,14 @@ class Call:
                 self.provenance["cell"] = cell
                 self.setup_error = missing(self.spec, self.source)
                 return
-        self.provenance = await asyncio.to_thread(
+        gather = functools.partial(
             call_provenance, self.target, self.request,
             request_sha=str(self.provenance["request_hash"]), guard=self.options.guard,
         )  # fmt: skip
+        # Only a model file may need hashing (seconds, once); anything else is a few dict look-ups,
+        # cheaper here than a hop to a worker thread and back.
+        has_file = self.target.facts().model_file is not None
+        self.provenance = await asyncio.to_thread(gather) if has_file else gather()
         self.provenance.update({**(self.options.routing or {}), **(self.options.tags or {})})
         if self.outcome.blocked:
             return
@@ -119,7 +124,7 @@ class Call:
         """Stream the answer, then build, announce and return the record."""
         self.meter = Meter()  # the clock starts now, after every target of the run is prepared
         if self.replayed is not None:
-            return self._replay(self.replayed)
+            return await self._replay(self.replayed)
         cancelled = False
         start = CallStart(
             self.call_id, self.run_id, self.spec, self.target.provider, self.target.model, self.target.locality
@@ -146,28 +151,28 @@ class Call:
             error = TargetError(f"{self.spec} raised {type(exc).__name__}: {exc}")
         self.meter.finish()
         record = self._record(error)
-        self._save(record)
+        await self._save(record)
         notify(self.sinks, "on_record", record)
         if cancelled:
             raise asyncio.CancelledError
         return record
 
-    def _save(self, record: CallRecord) -> None:
+    async def _save(self, record: CallRecord) -> None:
         """Append to the run log before anything renders; a failed write is kept and reported, never dropped."""
         if self.log is None:
             return
         try:
-            self.log.append(record)
+            await self.log.aappend(record)
         except NotRecorded as exc:
             self.not_recorded = exc
 
-    def _replay(self, record: CallRecord) -> CallRecord:
+    async def _replay(self, record: CallRecord) -> CallRecord:
         """Show a recorded call as sinks see a live one: start, the whole text at once, the record."""
         start = CallStart(record.call_id, record.run_id, record.target, record.provider, record.model, record.locality)
         notify(self.sinks, "on_call_start", start)
         if record.response:
             notify(self.sinks, "on_delta", record.call_id, record.response)
-        self._save(record)
+        await self._save(record)
         notify(self.sinks, "on_record", record)
         return record
 

@@ -1,0 +1,33 @@
+"""``openai/NAME@URL`` streams through the OpenAI SDK directly, with the same figures LiteLLM gave."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+import workbench
+from tests.support.scripted_server import ScriptedServer
+from workbench.targets.litellm import import_litellm
+
+
+def test_an_openai_compatible_server_is_called_without_litellm_and_reports_its_own_usage(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    litellm = import_litellm()
+    through: list[str] = []
+    real = litellm.acompletion
+
+    async def counted(**kwargs: Any) -> Any:
+        through.append(kwargs["model"])
+        return await real(**kwargs)
+
+    monkeypatch.setattr(litellm, "acompletion", counted)
+    with ScriptedServer() as server:
+        result = workbench.run("hi", [workbench.resolve(f"openai/ok@{server.url}")], store=False, max_tokens=8)
+        (record,) = result.records
+        assert server.received[-1]["body"]["model"] == "ok"
+    assert through == []
+    assert record.error_type is None and record.response == "Hello from the scripted server."
+    assert (record.input_tokens, record.output_tokens, record.tokens_estimated) == (12, 6, False)
+    assert record.ttft_s is not None and 0 < record.ttft_s <= record.latency_s
