@@ -31,3 +31,23 @@ def test_an_openai_compatible_server_is_called_without_litellm_and_reports_its_o
     assert record.error_type is None and record.response == "Hello from the scripted server."
     assert (record.input_tokens, record.output_tokens, record.tokens_estimated) == (12, 6, False)
     assert record.ttft_s is not None and 0 < record.ttft_s <= record.latency_s
+
+
+@pytest.mark.parametrize("provider", ["hosted_vllm"])
+def test_other_providers_at_a_url_still_stream_through_litellm(provider: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The LiteLLM path itself (every cloud model, and servers of other providers) over real HTTP on loopback."""
+    litellm = import_litellm()
+    through: list[str] = []
+    real = litellm.acompletion
+
+    async def counted(**kwargs: Any) -> Any:
+        through.append(kwargs["model"])
+        return await real(**kwargs)
+
+    monkeypatch.setattr(litellm, "acompletion", counted)
+    with ScriptedServer() as server:
+        (record,) = workbench.run("hi", [workbench.resolve(f"{provider}/ok@{server.url}")], store=False, max_tokens=8)
+        assert server.received[-1]["body"]["model"] == "ok"
+    assert through == [f"{provider}/ok"]
+    assert record.error_type is None and record.response == "Hello from the scripted server."
+    assert record.output_tokens == 6 and record.ttft_s is not None and 0 < record.ttft_s <= record.latency_s

@@ -145,3 +145,15 @@ def test_real_local_model_replays_exactly(tmp_path: Path) -> None:
     [again] = workbench.run("Name a colour.", ["local/smollm2"], **asked, replay="strict")
     assert live.ok and live.response.strip() and not live.replayed
     assert again.replayed and again.response == live.response and again.decode_tps == live.decode_tps
+
+
+def test_a_replay_carries_the_tags_of_the_call_it_answers_never_the_recordings() -> None:
+    from tests.support.records import make_record
+    from workbench.runlog.replay import replayed_copy
+
+    recorded = make_record(provenance={"request_hash": "h", "sweep": {"name": "old", "item": "a", "repeat": 0}})
+    mine = {"sweep": {"name": "new", "item": "a", "repeat": 0}}
+    copy = replayed_copy(recorded, call_id="c2", run_id="r2", mode="on", cell=None, tags=mine)
+    assert copy.provenance["sweep"] == mine["sweep"] and copy.provenance["replay"]["of"] == recorded.call_id
+    plain = replayed_copy(recorded, call_id="c3", run_id="r3", mode="on", cell=None)
+    assert "sweep" not in plain.provenance  # a plain replay of a sweep's answer is no sweep cell

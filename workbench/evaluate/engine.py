@@ -30,7 +30,7 @@ from workbench.evaluate.judging import Judging
 from workbench.evaluate.results import Sweep
 from workbench.records import DEFAULT_MAX_TOKENS, CallRecord, Price, new_id
 from workbench.runlog.store import Store, open_store
-from workbench.runlog.sweeps import GradeRow, judge_records, read_grades, retag, sweep_records, write_grades
+from workbench.runlog.sweeps import GradeRow, judge_records, read_grades, sweep_records, write_grades
 from workbench.runner.fanout import arun
 from workbench.runner.loop import run_sync
 from workbench.runner.options import RunOptions
@@ -107,8 +107,6 @@ async def _send(state: _State, target: Target, item: Item, repeat: int) -> bool:
         await state.budget.settle(key, None)
         raise
     record = result.records[0]
-    if record.replayed:  # reused: nothing spent, and filed under this sweep's cell, not the recording's
-        record = retag(state.log, record, tags)
     await state.budget.settle(key, record.cost_usd if record.sent else 0.0)
     state.sent += 1
     state.keep(record, await state.judging.answer(record, item))

@@ -24,7 +24,6 @@ from workbench.evaluate.graders import Grade
 from workbench.evaluate.template import fill_template, template_columns
 from workbench.records import CallRecord, Message
 from workbench.runlog.store import Store
-from workbench.runlog.sweeps import retag
 from workbench.runner.fanout import arun
 from workbench.runner.options import RunOptions
 from workbench.targets import Target, resolve
@@ -178,6 +177,4 @@ class JudgeGrader:
             store=store or False, options=tagged,
         )  # fmt: skip
         record = result.records[0]
-        if record.replayed:
-            record = retag(store, record, tags)
         return record, parse_verdict(record.response) if record.ok else None

@@ -27,6 +27,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import threading
+from collections.abc import Mapping
 from typing import Any
 
 from workbench.errors import ConfigError, ReplayMissing
@@ -107,11 +108,24 @@ def find(store: Store, target: str, request_hash: str, cell: dict[str, Any] | No
     return pool[min(index, len(pool) - 1)]
 
 
+CALL_TAGS = ("sweep", "judge")
+"""Provenance keys that say what a call was made for (a sweep's cell, a judge's verdict): a replay carries
+the tags of the call it answers, never the recording's."""
+
+
 def replayed_copy(
-    recorded: CallRecord, *, call_id: str, run_id: str, mode: str, cell: dict[str, Any] | None
+    recorded: CallRecord,
+    *,
+    call_id: str,
+    run_id: str,
+    mode: str,
+    cell: dict[str, Any] | None,
+    tags: Mapping[str, Any] | None = None,
 ) -> CallRecord:
-    """The record a replayed call returns: the recorded figures, new ids, marked replayed."""
-    provenance = canonical({**recorded.provenance, "cell": cell, "replay": {"of": recorded.call_id, "mode": mode}})
+    """The record a replayed call returns: the recorded figures, new ids, marked replayed, this call's tags."""
+    kept = {k: v for k, v in recorded.provenance.items() if k not in CALL_TAGS}
+    replay = {"cell": cell, "replay": {"of": recorded.call_id, "mode": mode}}
+    provenance = canonical({**kept, **replay, **(tags or {})})
     return dataclasses.replace(recorded, call_id=call_id, run_id=run_id, replayed=True, provenance=provenance)
 
 

@@ -9,20 +9,17 @@ are never read as answers; :func:`judge_records` finds them.
 
 from __future__ import annotations
 
-import dataclasses
-import json
 import sqlite3
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from workbench.records import CallRecord
 from workbench.runlog.faults import explain, with_lock_retry
 from workbench.runlog.rows import from_row
 from workbench.runlog.store import Store
 
-__all__ = ["GradeRow", "judge_records", "read_grades", "retag", "sweep_names", "sweep_records", "write_grades"]
+__all__ = ["GradeRow", "judge_records", "read_grades", "sweep_names", "sweep_records", "write_grades"]
 
 # The indexed expression, spelled the same in every query. A provenance holding NaN or Infinity (a
 # routing threshold) is not JSON to SQLite, and json_extract would fail the whole statement on it.
@@ -56,28 +53,6 @@ def judge_records(store: Store, name: str) -> list[CallRecord]:
     """Every judge's call made while grading the sweep ``name``, oldest first (not indexed: read once per sweep)."""
     sql = f"SELECT * FROM calls WHERE {_JUDGED} = ? ORDER BY started_at, rowid"
     return [from_row(row) for row in _rows(store, sql, (name,))]
-
-
-def retag(store: Store | None, record: CallRecord, tags: Mapping[str, Any]) -> CallRecord:
-    """A replayed record with this call's tags in place of the recording's, in memory and in the run log.
-
-    Replay keeps the recording's provenance, and with it the recording's sweep or judge tag; a
-    sweep that reuses an answer must file it under its own cell (the sweep or judge key is replaced).
-    """
-    provenance = {k: v for k, v in record.provenance.items() if k not in ("sweep", "judge")}
-    provenance = json.loads(json.dumps({**provenance, **tags}, sort_keys=True, default=str))
-    if store is not None:
-        sql = "UPDATE calls SET provenance = ? WHERE call_id = ?"
-
-        def update() -> None:
-            with store._lock, store._transaction():
-                store._conn.execute(sql, (json.dumps(provenance, sort_keys=True), record.call_id))
-
-        try:
-            with_lock_retry(store.path, "write to", update)
-        except sqlite3.Error as exc:
-            raise explain(exc, store.path, "write to") from exc
-    return dataclasses.replace(record, provenance=provenance)
 
 
 def sweep_names(store: Store) -> list[str]:

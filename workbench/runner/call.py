@@ -95,8 +95,9 @@ class Call:
             found = find(self.source, self.spec, str(self.provenance["request_hash"]), cell)
             if found is not None:
                 self.replayed = replayed_copy(
-                    found, call_id=self.call_id, run_id=self.run_id, mode=self.options.replay, cell=cell
-                )
+                    found, call_id=self.call_id, run_id=self.run_id, mode=self.options.replay, cell=cell,
+                    tags=self.options.tags,
+                )  # fmt: skip
                 return
             if self.options.replay == "strict":
                 self.provenance["cell"] = cell
