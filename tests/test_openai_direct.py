@@ -11,18 +11,22 @@ from tests.support.scripted_server import ScriptedServer
 from workbench.targets.litellm import import_litellm
 
 
-def test_an_openai_compatible_server_is_called_without_litellm_and_reports_its_own_usage(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+@pytest.fixture
+def through(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The models ``litellm.acompletion`` was called for (it still makes each call)."""
     litellm = import_litellm()
-    through: list[str] = []
+    models: list[str] = []
     real = litellm.acompletion
 
     async def counted(**kwargs: Any) -> Any:
-        through.append(kwargs["model"])
+        models.append(kwargs["model"])
         return await real(**kwargs)
 
     monkeypatch.setattr(litellm, "acompletion", counted)
+    return models
+
+
+def test_an_openai_compatible_server_is_called_without_litellm_and_reports_its_own_usage(through: list[str]) -> None:
     with ScriptedServer() as server:
         result = workbench.run("hi", [workbench.resolve(f"openai/ok@{server.url}")], store=False, max_tokens=8)
         (record,) = result.records
@@ -34,17 +38,8 @@ def test_an_openai_compatible_server_is_called_without_litellm_and_reports_its_o
 
 
 @pytest.mark.parametrize("provider", ["hosted_vllm"])
-def test_other_providers_at_a_url_still_stream_through_litellm(provider: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_other_providers_at_a_url_still_stream_through_litellm(provider: str, through: list[str]) -> None:
     """The LiteLLM path itself (every cloud model, and servers of other providers) over real HTTP on loopback."""
-    litellm = import_litellm()
-    through: list[str] = []
-    real = litellm.acompletion
-
-    async def counted(**kwargs: Any) -> Any:
-        through.append(kwargs["model"])
-        return await real(**kwargs)
-
-    monkeypatch.setattr(litellm, "acompletion", counted)
     with ScriptedServer() as server:
         (record,) = workbench.run("hi", [workbench.resolve(f"{provider}/ok@{server.url}")], store=False, max_tokens=8)
         assert server.received[-1]["body"]["model"] == "ok"
