@@ -49,9 +49,11 @@ if TYPE_CHECKING:
         verdict,
     )
     from workbench.runner.pricing import price_for
+    from workbench.ui.explorer import explore
 
 # Submodules load on first use (PEP 562), so importing the package (or the CLI) stays cheap.
 _HOMES = {
+    "explore": "workbench.ui.explorer",
     "AlwaysCloud": "workbench.routing.policy",
     "AlwaysEdge": "workbench.routing.policy",
     "CascadePolicy": "workbench.routing.cascade",
@@ -128,6 +130,7 @@ __all__ = [
     "curve_metrics",
     "default_routellm_dir",
     "expected_random",
+    "explore",
     "format_table",
     "from_run_log",
     "load_routellm",
