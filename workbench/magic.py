@@ -131,8 +131,8 @@ class HybridMagics(Magics):
     @argument("--timeout", type=float, metavar="S", help="seconds one call may take")
     @argument("--guard", choices=GUARD_ACTIONS, help="privacy action off the device")
     @argument("--route", metavar="POLICY",
-              help="send the prompt where POLICY says (a policy name, or a Policy in the notebook); "
-                   "needs one edge and one cloud -t target")
+              help="send the prompt where POLICY says (a policy name, a Policy in the notebook, or a saved "
+                   "policy file); needs one edge and one cloud -t target")
     @argument("--shadow", action="store_true", help="with --route: also run the other side, to see what it saved")
     @argument("--replay", choices=REPLAY_MODES,
               help="answer from the run log: on (else live), strict (fail if never recorded), off")
@@ -225,11 +225,11 @@ class HybridMagics(Magics):
         )  # fmt: skip
 
     def _policy(self, name: str) -> Any:
-        """A Policy from the notebook's variables, else a fresh one by name."""
-        from workbench.routing import Policy, make_policy
+        """A Policy from the notebook's variables, else a fresh one by name, else one loaded from a file."""
+        from workbench.routing import Policy, resolve_policy
 
         found = self.ip.user_ns.get(name)
-        return found if isinstance(found, Policy) else make_policy(name)
+        return found if isinstance(found, Policy) else resolve_policy(name)
 
     def _command(self, words: list[str]) -> Any:
         if not words or words[0] not in _COMMANDS:

@@ -5,7 +5,8 @@ Policies (:class:`Policy`) score prompts and decide live on a :class:`~workbench
 (:func:`load_routellm`, :func:`from_run_log`) with a held-out split (:func:`run_experiment`),
 giving quality, dollars, cloud share and the standard routing metrics (APGR, share for X% of the gap);
 :func:`per_seed` / :func:`verdict` summarise them over split seeds and :func:`curve_figure` plots them
-in each policy's fixed colour (:data:`POLICY_STYLES`).
+in each policy's fixed colour (:data:`POLICY_STYLES`). A fitted, calibrated policy is saved with
+:meth:`Policy.save` and read back with :func:`load_policy`.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
     from workbench.routing.routellm import default_routellm_dir, load_routellm
     from workbench.routing.rules import RulesPolicy
     from workbench.routing.runlog import from_run_log
+    from workbench.routing.saved import PolicySpec, experiment_provenance, load_policy, resolve_policy
     from workbench.routing.simulation import Simulation, rank_curve, simulate, sweep
     from workbench.routing.summary import (
         expected_random,
@@ -102,6 +104,10 @@ _HOMES = {
     "routellm_datasets": "workbench.routing.summary",
     "summarise": "workbench.routing.summary",
     "verdict": "workbench.routing.summary",
+    "PolicySpec": "workbench.routing.saved",
+    "experiment_provenance": "workbench.routing.saved",
+    "load_policy": "workbench.routing.saved",
+    "resolve_policy": "workbench.routing.saved",
 }
 
 __all__ = [
@@ -116,6 +122,7 @@ __all__ = [
     "LearnedRouter",
     "Outcomes",
     "Policy",
+    "PolicySpec",
     "Price",
     "RandomPolicy",
     "RoutedRun",
@@ -130,9 +137,11 @@ __all__ = [
     "curve_metrics",
     "default_routellm_dir",
     "expected_random",
+    "experiment_provenance",
     "explore",
     "format_table",
     "from_run_log",
+    "load_policy",
     "load_routellm",
     "make_policy",
     "oracle_scores",
@@ -142,6 +151,7 @@ __all__ = [
     "prepare",
     "price_for",
     "rank_curve",
+    "resolve_policy",
     "route",
     "routellm_datasets",
     "run_experiment",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -45,6 +46,15 @@ class CascadePolicy(Policy):
         self.answer_pattern = answer_pattern
         self.numeric = numeric
         self.weights = np.array([weights.get(name, 0.0) for name in CHECK_NAMES])
+
+    def state(self) -> dict[str, Any]:
+        """Threshold, answer pattern, numeric switch and the weight of each check."""
+        return {
+            "threshold": self.threshold,
+            "answer_pattern": self.answer_pattern,
+            "numeric": self.numeric,
+            "weights": {name: float(w) for name, w in zip(CHECK_NAMES, self.weights, strict=True)},
+        }
 
     def check_matrix(self, edge_responses: Sequence[str]) -> np.ndarray:
         """One row of check signals per answer, columns as :data:`~workbench.routing.checks.CHECK_NAMES`."""

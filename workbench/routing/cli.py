@@ -72,6 +72,13 @@ def _print_report(data: dict[str, Any]) -> None:
 @click.option("--split", "split_name", type=click.Choice(["train", "test", "all"]), default="test", show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the train/test split and policies.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option(
+    "--save",
+    "save_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Write the fitted, calibrated policy to this JSON file (load_policy, %%hybrid --route FILE).",
+)
 def experiment_command(
     outcomes: str,
     policy: str,
@@ -80,6 +87,7 @@ def experiment_command(
     split_name: str,
     seed: int,
     as_json: bool,
+    save_path: str | None,
 ) -> None:
     """Replay a routing policy over recorded outcomes: quality, dollars, cloud share, APGR."""
     if threshold is not None and cloud_share is not None:
@@ -109,9 +117,15 @@ def experiment_command(
             split_name=cast("SplitName", split_name),
             seed=seed,
         )
+        if save_path is not None:
+            from workbench.routing.saved import experiment_provenance
+
+            chosen.save(save_path, provenance=experiment_provenance(report, outcomes))
     except WorkbenchError as error:
         raise click.UsageError(str(error)) from None
     if as_json:
         click.echo(json.dumps(report.to_dict(), indent=2))
     else:
         _print_report(report.to_dict())
+    if save_path is not None:
+        click.echo(f"saved the {report.policy} policy to {save_path}", err=True)

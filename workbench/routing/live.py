@@ -6,7 +6,8 @@
 - ``shadow=True`` also runs the side not chosen, so the record says what the policy saved or lost.
 
 Every record carries the decision in ``provenance``: ``policy``, ``threshold`` and ``route``
-(``side``, ``reason``, ``score``, ``role``: ``routed``, ``edge-first`` or ``shadow``).
+(``side``, ``reason``, ``score``, ``role``: ``routed``, ``edge-first`` or ``shadow``); a policy loaded
+from a saved file adds ``policy_file`` (``name`` and ``checksum``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from workbench.errors import ConfigError
 from workbench.records import CallRecord, Request, RunResult
 from workbench.routing.decision import Decision
 from workbench.routing.policy import Policy
+from workbench.routing.saved import PolicySpec, resolve_policy
 from workbench.runner.fanout import RunOptions, arun
 from workbench.runner.loop import run_sync
 from workbench.targets import Target, resolve
@@ -95,19 +97,26 @@ def _options(policy: Policy, decision: Decision, role: str, base: RunOptions) ->
     from dataclasses import replace
 
     route = {"side": decision.side, "reason": decision.reason, "score": decision.score, "role": role}
-    return replace(base, routing={"policy": policy.name, "threshold": policy.threshold, "route": route})
+    routing: dict[str, Any] = {"policy": policy.name, "threshold": policy.threshold, "route": route}
+    if policy.saved_file is not None:
+        routing["policy_file"] = {"name": policy.saved_file.path.name, "checksum": policy.saved_file.checksum}
+    return replace(base, routing=routing)
 
 
 async def aroute(
     prompt: str,
-    policy: Policy,
+    policy: PolicySpec,
     targets: Sequence[str | Target],
     *,
     shadow: bool = False,
     options: RunOptions | None = None,
     **run_kwargs: Any,
 ) -> RoutedRun:
-    """Route ``prompt`` between the edge and cloud target in ``targets`` as ``policy`` decides."""
+    """Route ``prompt`` between the edge and cloud target in ``targets`` as ``policy`` decides.
+
+    ``policy``: a Policy, a policy name, or the path of a file written by :meth:`Policy.save`.
+    """
+    policy = resolve_policy(policy)
     edge, cloud = split_sides(targets)
     base = options or RunOptions()
     request_keys = ("system", "temperature", "max_tokens", "seed", "stop")
@@ -135,6 +144,6 @@ async def aroute(
     return RoutedRun(decision, policy.name, RunResult(records[0].run_id, tuple(records)))
 
 
-def route(prompt: str, policy: Policy, targets: Sequence[str | Target], **kwargs: Any) -> RoutedRun:
+def route(prompt: str, policy: PolicySpec, targets: Sequence[str | Target], **kwargs: Any) -> RoutedRun:
     """Blocking :func:`aroute` (works inside a notebook's running event loop)."""
     return run_sync(aroute(prompt, policy, targets, **kwargs))

@@ -9,8 +9,9 @@ Every score carries a tiny stable per-prompt tie-break, so a threshold can reach
 from __future__ import annotations
 
 import abc
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, ClassVar
+import os
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
@@ -22,6 +23,7 @@ from workbench.routing.tiebreak import TIE_SCALE, stable_uniform
 if TYPE_CHECKING:
     from workbench.records import Request
     from workbench.routing.outcomes import Outcomes
+    from workbench.routing.policy_file import PolicyFile
 
 __all__ = ["AlwaysCloud", "AlwaysEdge", "Policy", "RandomPolicy"]
 
@@ -38,9 +40,31 @@ class Policy(abc.ABC):
     trainable: ClassVar[bool] = False
     sweepable: ClassVar[bool] = True
     uses_edge_response: bool = False
+    saved_file: PolicyFile | None = None
+    """The file this policy was loaded from (:func:`~workbench.routing.load_policy`), else ``None``."""
 
     def __init__(self, threshold: float) -> None:
         self.threshold = float(threshold)
+
+    def state(self) -> dict[str, Any]:
+        """Settings (and what :meth:`fit` learned) as plain JSON values; :meth:`from_state` rebuilds the policy."""
+        return {"threshold": self.threshold}
+
+    @classmethod
+    def from_state(cls, state: Mapping[str, Any]) -> Policy:
+        """The policy that :meth:`state` described."""
+        return cls(**state)
+
+    def save(self, path: str | os.PathLike[str], *, provenance: Mapping[str, Any]) -> PolicyFile:
+        """Write this policy (threshold, settings, fitted model) to a JSON file that carries ``provenance``.
+
+        ``provenance`` names the ``data`` (outcomes source or sweep), ``split``, ``seed`` and ``metrics``
+        at fit time (``apgr``, ``cloud_share``); the workbench and format versions are added. Read it back
+        with :func:`workbench.routing.load_policy`.
+        """
+        from workbench.routing.policy_file import write_policy_file
+
+        return write_policy_file(path, self.name, self.state(), provenance)
 
     @abc.abstractmethod
     def raw_scores(self, prompts: Sequence[str], edge_responses: Sequence[str] | None = None) -> np.ndarray:
@@ -100,6 +124,10 @@ class AlwaysEdge(Policy):
     def __init__(self, threshold: float = float("inf")) -> None:
         super().__init__(float("inf"))
 
+    def state(self) -> dict[str, Any]:
+        """Nothing to keep: the side is fixed."""
+        return {}
+
     def raw_scores(self, prompts: Sequence[str], edge_responses: Sequence[str] | None = None) -> np.ndarray:
         """Zero for every prompt."""
         return np.zeros(len(prompts))
@@ -134,6 +162,10 @@ class RandomPolicy(Policy):
     def __init__(self, threshold: float | None = None, *, cloud_share: float = 0.5, seed: int = 0) -> None:
         super().__init__(1.0 - cloud_share if threshold is None else threshold)
         self.seed = seed
+
+    def state(self) -> dict[str, Any]:
+        """The threshold and the seed of the draws."""
+        return {"threshold": self.threshold, "seed": self.seed}
 
     def raw_scores(self, prompts: Sequence[str], edge_responses: Sequence[str] | None = None) -> np.ndarray:
         """A uniform number in [0, 1) per prompt (stable for a prompt and seed)."""

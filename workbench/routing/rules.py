@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -61,6 +62,15 @@ class RulesPolicy(Policy):
         self.keywords = tuple(keywords)
         self.keep_flagged_local = keep_flagged_local
         self._patterns = [re.compile(r"\b" + re.escape(k), re.IGNORECASE) for k in self.keywords]
+
+    def state(self) -> dict[str, Any]:
+        """Threshold, length scale, keywords and the privacy switch."""
+        return {
+            "threshold": self.threshold,
+            "chars_per_point": self.chars_per_point,
+            "keywords": list(self.keywords),
+            "keep_flagged_local": self.keep_flagged_local,
+        }
 
     def keywords_in(self, prompt: str) -> list[str]:
         """The task keywords found in ``prompt``."""
