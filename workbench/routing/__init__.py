@@ -18,8 +18,9 @@ from workbench._lazy import lazy_names
 if TYPE_CHECKING:
     from workbench.records import Price
     from workbench.routing.bootstrap import Interval, bootstrap_metrics
-    from workbench.routing.calibration import threshold_for_share
+    from workbench.routing.calibration import threshold_for_budget, threshold_for_share
     from workbench.routing.cascade import CascadePolicy
+    from workbench.routing.cost_aware import PerDollarRouter
     from workbench.routing.costing import count_tokens
     from workbench.routing.decision import Decision, Side
     from workbench.routing.experiment import (
@@ -43,6 +44,8 @@ if TYPE_CHECKING:
     from workbench.routing.saved import PolicySpec, experiment_provenance, load_policy, resolve_policy
     from workbench.routing.simulation import Simulation, rank_curve, simulate, sweep
     from workbench.routing.summary import (
+        calls_and_dollars,
+        cost_vs_calls,
         expected_random,
         format_table,
         per_seed,
@@ -95,6 +98,10 @@ _HOMES = {
     "split": "workbench.routing.outcomes",
     "sweep": "workbench.routing.simulation",
     "threshold_for_share": "workbench.routing.calibration",
+    "threshold_for_budget": "workbench.routing.calibration",
+    "PerDollarRouter": "workbench.routing.cost_aware",
+    "calls_and_dollars": "workbench.routing.summary",
+    "cost_vs_calls": "workbench.routing.summary",
     "POLICY_STYLES": "workbench.routing.plots",
     "curve_figure": "workbench.routing.plots",
     "policy_style": "workbench.routing.plots",
@@ -121,6 +128,7 @@ __all__ = [
     "Interval",
     "LearnedRouter",
     "Outcomes",
+    "PerDollarRouter",
     "Policy",
     "PolicySpec",
     "Price",
@@ -132,6 +140,8 @@ __all__ = [
     "apgr",
     "aroute",
     "bootstrap_metrics",
+    "calls_and_dollars",
+    "cost_vs_calls",
     "count_tokens",
     "curve_figure",
     "curve_metrics",
@@ -162,6 +172,7 @@ __all__ = [
     "split",
     "summarise",
     "sweep",
+    "threshold_for_budget",
     "threshold_for_share",
     "verdict",
 ]

@@ -14,7 +14,16 @@ if TYPE_CHECKING:
 
 __all__ = ["experiment_command"]
 
-_POLICY_NAMES = ("always-edge", "always-cloud", "random", "rules", "cascade", "learned", "learned-cascade")
+_POLICY_NAMES = (
+    "always-edge",
+    "always-cloud",
+    "random",
+    "rules",
+    "cascade",
+    "learned",
+    "learned-cascade",
+    "learned-per-dollar",
+)
 
 
 def _share(value: float | None) -> str:
@@ -69,6 +78,12 @@ def _print_report(data: dict[str, Any]) -> None:
 @click.option("--policy", required=True, type=click.Choice(_POLICY_NAMES), help="Routing policy to simulate.")
 @click.option("--threshold", type=float, default=None, help="Escalate prompts scoring at least this.")
 @click.option("--cloud-share", type=click.FloatRange(0, 1), default=None, help="Calibrate to this cloud share.")
+@click.option(
+    "--cost-budget",
+    type=click.FloatRange(0, 1),
+    default=None,
+    help="Calibrate (on the train half) to spend at most this fraction of the all-cloud bill.",
+)
 @click.option("--split", "split_name", type=click.Choice(["train", "test", "all"]), default="test", show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the train/test split and policies.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
@@ -84,14 +99,15 @@ def experiment_command(
     policy: str,
     threshold: float | None,
     cloud_share: float | None,
+    cost_budget: float | None,
     split_name: str,
     seed: int,
     as_json: bool,
     save_path: str | None,
 ) -> None:
     """Replay a routing policy over recorded outcomes: quality, dollars, cloud share, APGR."""
-    if threshold is not None and cloud_share is not None:
-        raise click.UsageError("Give --threshold or --cloud-share, not both.")
+    if sum(x is not None for x in (threshold, cloud_share, cost_budget)) > 1:
+        raise click.UsageError("Give one of --threshold, --cloud-share or --cost-budget.")
     from workbench.routing.experiment import make_policy, run_experiment
     from workbench.routing.routellm import load_routellm
 
@@ -100,7 +116,7 @@ def experiment_command(
         raise click.BadParameter(
             f"{policy} is trained on the train split; evaluate it with --split test.", param_hint="--split"
         )
-    if not chosen.sweepable and (threshold is not None or cloud_share is not None):
+    if not chosen.sweepable and (threshold, cloud_share, cost_budget) != (None, None, None):
         raise click.UsageError(f"{policy} takes no threshold; use --policy random --cloud-share P for a share.")
     try:
         data = load_routellm(outcomes)
@@ -114,6 +130,7 @@ def experiment_command(
             chosen,
             threshold=threshold,
             cloud_share=cloud_share,
+            cost_budget=cost_budget,
             split_name=cast("SplitName", split_name),
             seed=seed,
         )

@@ -13,7 +13,9 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from workbench.errors import ConfigError
+from workbench.routing.calibration import threshold_for_budget
 from workbench.routing.cascade import CascadePolicy
+from workbench.routing.cost_aware import PerDollarRouter
 from workbench.routing.learned import LearnedRouter
 from workbench.routing.metrics import curve_metrics
 from workbench.routing.outcomes import Outcomes, split
@@ -45,6 +47,7 @@ POLICIES: dict[str, Callable[[int], Policy]] = {
     "cascade": lambda seed: CascadePolicy(),
     "learned": lambda seed: LearnedRouter(seed=seed),
     "learned-cascade": lambda seed: LearnedRouter(use_edge_response=True, seed=seed),
+    "learned-per-dollar": lambda seed: PerDollarRouter(seed=seed),
 }
 """Policy names, as the CLI takes them, and how to build each with a seed."""
 
@@ -120,6 +123,7 @@ def run_experiment(
     *,
     threshold: float | None = None,
     cloud_share: float | None = None,
+    cost_budget: float | None = None,
     split_name: SplitName = "test",
     seed: int = 0,
     test_fraction: float = 0.5,
@@ -127,19 +131,32 @@ def run_experiment(
     """Replay ``policy`` on the ``split_name`` prompts of ``data``.
 
     ``cloud_share`` calibrates the threshold on the evaluated prompts' scores (prompts only, never their
-    outcomes); ``threshold`` sets it; neither keeps the policy's default.
+    outcomes); ``cost_budget`` (a fraction of the all-cloud bill) calibrates it on the train half, the
+    threshold whose simulated spend there stays within the budget (costs are outcomes, so the evaluated
+    half's are not read); ``threshold`` sets it; none keeps the policy's default.
     """
-    if threshold is not None and cloud_share is not None:
-        raise ConfigError("Give a threshold or a cloud share, not both.")
+    if sum(x is not None for x in (threshold, cloud_share, cost_budget)) > 1:
+        raise ConfigError("Give one of a threshold, a cloud share or a cost budget, not several.")
     chosen = make_policy(policy, seed=seed) if isinstance(policy, str) else policy
     evaluated, scores, trained_on = prepare(data, chosen, split_name=split_name, seed=seed, test_fraction=test_fraction)
-    if cloud_share is not None:
+    extra_notes: list[str] = []
+    if cost_budget is not None:
+        if not chosen.sweepable:
+            raise ConfigError(f"{chosen.name} has no threshold; use --policy random --cost-budget F for a budget.")
+        train = split(data, seed=seed, test_fraction=test_fraction)[0]
+        chosen.threshold = threshold_for_budget(
+            chosen.score_outcomes(train), train, budget_fraction=cost_budget, edge_first=chosen.uses_edge_response
+        )
+        extra_notes.append(
+            f"threshold calibrated on the train half to spend at most {cost_budget:.0%} of its all-cloud bill"
+        )
+    elif cloud_share is not None:
         chosen.calibrate(scores, cloud_share)
     elif threshold is not None:
         chosen.threshold = float(threshold)
     edge, cloud = evaluated.array("edge_score"), evaluated.array("cloud_score")
     result = simulate(evaluated, chosen.route(scores), edge_first=chosen.uses_edge_response)
-    notes = list(data.notes)
+    notes = list(data.notes) + extra_notes
     if chosen.uses_edge_response:
         notes.append("cascade: the edge answered every prompt; escalated prompts paid for both calls")
     return ExperimentReport(

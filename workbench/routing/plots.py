@@ -23,6 +23,7 @@ POLICY_STYLES: dict[str, dict[str, str | None]] = {
     "cascade": {"color": "#8c564b", "dash": None},
     "learned": {"color": "#1f77b4", "dash": None},
     "learned-cascade": {"color": "#9467bd", "dash": None},
+    "learned-per-dollar": {"color": "#17becf", "dash": None},
     "oracle": {"color": "#111111", "dash": "dot"},
 }
 """Colour (hex) and plotly dash style of each policy, by the names :data:`~workbench.routing.POLICIES` uses."""

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from workbench.errors import ConfigError
 from workbench.routing.cascade import CascadePolicy
+from workbench.routing.cost_aware import PerDollarRouter
 from workbench.routing.experiment import POLICIES, make_policy
 from workbench.routing.learned import LearnedRouter
 from workbench.routing.policy import AlwaysCloud, AlwaysEdge, Policy, RandomPolicy
@@ -34,6 +35,7 @@ _KINDS: dict[str, type[Policy]] = {
     "cascade": CascadePolicy,
     "learned": LearnedRouter,
     "learned-cascade": LearnedRouter,
+    "learned-per-dollar": PerDollarRouter,
 }
 
 

@@ -23,9 +23,12 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CLAIM",
+    "COST_POLICIES",
     "QUALITY_TARGET",
     "SEEDS",
     "TABLE_POLICIES",
+    "calls_and_dollars",
+    "cost_vs_calls",
     "expected_random",
     "format_table",
     "per_seed",
@@ -128,6 +131,32 @@ def per_seed(
 def summarise(seeds: pd.DataFrame) -> pd.DataFrame:
     """Median, min and max over seeds of each metric, indexed by (data, policy), columns (metric, statistic)."""
     return seeds.groupby(["data", "policy"], sort=False)[list(METRICS)].agg(["median", "min", "max"])
+
+
+COST_POLICIES = ("random", "learned", "learned-per-dollar")
+"""The policies :func:`cost_vs_calls` compares by calls and by dollars."""
+
+
+def calls_and_dollars(seeds: pd.DataFrame) -> pd.DataFrame:
+    """Per data set and real policy (the oracle left out), from :func:`per_seed` rows: the median cloud
+    share by calls (``calls``) and by dollars (``dollars``, the escalated prompts' share of the all-cloud
+    bill) at 95% of the cloud's accuracy, and whether the policy wins that axis (``fewest_calls``,
+    ``fewest_dollars``: the lowest median; ties all win; a policy that never reaches 95% never wins).
+    """
+    real = seeds[seeds["policy"] != "oracle"]
+    table = real.groupby(["data", "policy"], sort=False)[["cloud_share", "cloud_cost_share"]].median()
+    table.columns = ["calls", "dollars"]
+    for axis in ("calls", "dollars"):
+        best = table.groupby(level="data", sort=False)[axis].transform("min")
+        table[f"fewest_{axis}"] = table[axis] <= best + 1e-12
+    return table
+
+
+def cost_vs_calls(
+    datasets: dict[str, Outcomes], names: Sequence[str] = COST_POLICIES, seeds: Iterable[int] = SEEDS
+) -> pd.DataFrame:
+    """Cloud share by calls and by dollars side by side, and each axis's winner (see :func:`calls_and_dollars`)."""
+    return calls_and_dollars(per_seed(datasets, names, seeds))
 
 
 def _spread(values: pd.Series, metric: str) -> str:
