@@ -134,3 +134,24 @@ def test_winner_on_calls_and_winner_on_dollars_are_reported_apart() -> None:
                    table.loc[d].index[table.loc[d]["fewest_dollars"]].tolist()) for d in ("D", "E")}  # fmt: skip
     assert winners["D"] == (["learned"], ["learned-per-dollar"])
     assert winners["E"] == (["learned"], ["learned"])  # never reaching 95% never wins
+
+
+def test_hybrid_experiment_calibrates_to_a_dollar_budget_on_the_real_data() -> None:
+    """--cost-budget on RouteLLM's GSM8K file: the train half is held to the budget, and the report says so."""
+    import json as json_module
+
+    from click.testing import CliRunner
+
+    from workbench.cli import cli
+    from workbench.routing import default_routellm_dir
+
+    data = str(default_routellm_dir() / "gsm8k_responses.csv")
+    args = ["experiment", "--outcomes", data, "--policy", "learned-per-dollar", "--cost-budget", "0.4", "--json"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    report = json_module.loads(result.output)
+    simulation = report["simulation"]
+    assert 0 < simulation["cloud_share"] < 1 and 0.3 < simulation["cloud_cost_share"] < 0.5  # held out: near 40%
+    assert any("spend at most 40%" in note for note in report.get("notes", [])), report.get("notes")
+    both = CliRunner().invoke(cli, [*args[:-1], "--cloud-share", "0.3"])
+    assert both.exit_code != 0  # one way to set the threshold at a time
