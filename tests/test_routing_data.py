@@ -124,7 +124,7 @@ def test_cli_json_report(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--threshold", "0.1", "--cloud-share", "0.2"], "not both"),
+        (["--threshold", "0.1", "--cloud-share", "0.2"], "only one of"),
         (["--policy", "learned", "--split", "all"], "--split test"),
         (["--cloud-share", "1.5"], "cloud-share"),
         (["--policy", "cascade"], "has none"),

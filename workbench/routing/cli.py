@@ -105,9 +105,9 @@ def experiment_command(
     as_json: bool,
     save_path: str | None,
 ) -> None:
-    """Replay a routing policy over recorded outcomes: quality, dollars, cloud share, APGR."""
+    """Simulate a routing policy over recorded outcomes: quality, dollars, cloud share, APGR."""
     if sum(x is not None for x in (threshold, cloud_share, cost_budget)) > 1:
-        raise click.UsageError("Give one of --threshold, --cloud-share or --cost-budget.")
+        raise click.UsageError("Give only one of --threshold, --cloud-share or --cost-budget, not two or three.")
     from workbench.routing.experiment import make_policy, run_experiment
     from workbench.routing.routellm import load_routellm
 
