@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tests.support.outcomes import make_outcomes
 from workbench.errors import ConfigError
 from workbench.records import Request
 from workbench.routing import (
@@ -29,28 +30,10 @@ from workbench.routing.checks import arithmetic_errors, final_answer
 
 
 def outcomes(edge: list[float], cloud: list[float], *, edge_cost: float = 0.1, cloud_cost: float = 1.0) -> Outcomes:
-    """Hand-made outcomes: prompt i is 'q{i}', fixed costs per call, latency 1 s edge / 3 s cloud."""
+    """Hand-made outcomes: answers '#### i', fixed costs per call, personal data in prompt 0 only."""
     n = len(edge)
-    frame = pd.DataFrame(
-        {
-            "prompt": [f"q{i}" for i in range(n)],
-            "source": "hand",
-            "edge_score": edge,
-            "cloud_score": cloud,
-            "edge_response": [f"#### {i}" for i in range(n)],
-            "cloud_response": [f"#### {i}" for i in range(n)],
-            "edge_input_tokens": 10.0,
-            "edge_output_tokens": 5.0,
-            "cloud_input_tokens": 10.0,
-            "cloud_output_tokens": 5.0,
-            "edge_cost_usd": edge_cost,
-            "cloud_cost_usd": cloud_cost,
-            "edge_latency_s": 1.0,
-            "cloud_latency_s": 3.0,
-            "privacy_entities": [1] + [0] * (n - 1),
-        }
-    )
-    return Outcomes(frame, "edge-model", "cloud-model", cost_basis="hand-made")
+    return make_outcomes(edge, cloud, edge_cost=edge_cost, cloud_cost=cloud_cost,
+                         responses=[f"#### {i}" for i in range(n)], privacy_entities=[1] + [0] * (n - 1))  # fmt: skip
 
 
 def test_replay_totals_are_exact() -> None:

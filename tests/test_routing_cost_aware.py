@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tests.support.outcomes import make_outcomes
 from workbench.errors import ConfigError
 from workbench.routing import (
     LearnedRouter,
@@ -23,26 +24,7 @@ from workbench.routing import (
 
 def outcomes(prompts: list[str], edge: list[float], cloud: list[float], cloud_cost: list[float]) -> Outcomes:
     """Hand-made outcomes: 0.1 dollars per edge call, the given price per cloud call."""
-    frame = pd.DataFrame(
-        {
-            "prompt": prompts,
-            "source": "hand",
-            "edge_score": edge,
-            "cloud_score": cloud,
-            "edge_response": "",
-            "cloud_response": "",
-            "edge_input_tokens": 10.0,
-            "edge_output_tokens": 5.0,
-            "cloud_input_tokens": 10.0,
-            "cloud_output_tokens": 5.0,
-            "edge_cost_usd": 0.1,
-            "cloud_cost_usd": cloud_cost,
-            "edge_latency_s": 1.0,
-            "cloud_latency_s": 3.0,
-            "privacy_entities": 0,
-        }
-    )
-    return Outcomes(frame, "edge-model", "cloud-model", cost_basis="hand-made")
+    return make_outcomes(edge, cloud, cloud_cost=cloud_cost, prompts=prompts)
 
 
 def test_budget_threshold_escalates_the_most_prompts_whose_spend_fits() -> None:

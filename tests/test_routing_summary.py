@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tests.support.outcomes import make_outcomes
 from workbench.routing import (
     POLICIES,
     POLICY_STYLES,
@@ -34,27 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def outcomes(edge: list[float], cloud: list[float], cloud_cost: list[float]) -> Outcomes:
     """Hand-made outcomes with a price per cloud call and 0.1 per edge call."""
-    n = len(edge)
-    frame = pd.DataFrame(
-        {
-            "prompt": [f"q{i}" for i in range(n)],
-            "source": "hand",
-            "edge_score": edge,
-            "cloud_score": cloud,
-            "edge_response": "",
-            "cloud_response": "",
-            "edge_input_tokens": 10.0,
-            "edge_output_tokens": 5.0,
-            "cloud_input_tokens": 10.0,
-            "cloud_output_tokens": 5.0,
-            "edge_cost_usd": 0.1,
-            "cloud_cost_usd": cloud_cost,
-            "edge_latency_s": 1.0,
-            "cloud_latency_s": 3.0,
-            "privacy_entities": 0,
-        }
-    )
-    return Outcomes(frame, "edge-model", "cloud-model", cost_basis="hand-made")
+    return make_outcomes(edge, cloud, cloud_cost=cloud_cost)
 
 
 def test_cloud_share_of_cost_weighs_each_call_by_its_price() -> None:
