@@ -20,6 +20,7 @@ from workbench.records import CallRecord
 from workbench.runlog.store import Store
 from workbench.sharing.bundle import LOG_SQLITE, read_log, verify_bundle
 from workbench.sharing.kernel import notebook_client
+from workbench.ui.format import count
 
 __all__ = ["ReproduceReport", "reproduce_bundle"]
 
@@ -64,8 +65,8 @@ class ReproduceReport:
             if self.other_calls_in_log
             else ""
         )
-        count = f"{len(self.differences)} difference{'s' if len(self.differences) > 1 else ''}"
-        return f"{head}\n{count}:\n{listed}{note}"
+        differences = count(len(self.differences), "difference")
+        return f"{head}\n{differences}:\n{listed}{note}"
 
 
 @contextlib.contextmanager

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from workbench.records.call import CallRecord
 from workbench.records.request import new_id
 from workbench.runner.sinks import BaseSink
+from workbench.ui.format import count
 
 if TYPE_CHECKING:
     from workbench.runlog.store import Store
@@ -70,12 +71,12 @@ class Dashboard(BaseSink):
         """Each figure as a display bundle: plotly's JSON, an HTML fallback (plotly.js from its CDN), text."""
         import plotly.io as pio
 
-        count = f"{self.count} call{'' if self.count == 1 else 's'}"
+        calls = count(self.count, "call")
         return [
             {
                 PLOTLY_MIME: {**json.loads(pio.to_json(figure, remove_uids=True)), "config": {}},
                 "text/html": pio.to_html(figure, full_html=False, include_plotlyjs="cdn"),
-                "text/plain": f"{figure.layout.title.text}: {count}",
+                "text/plain": f"{figure.layout.title.text}: {calls}",
             }
             for figure in self.figures()
         ]
@@ -110,4 +111,4 @@ class Dashboard(BaseSink):
             update_display(bundle, raw=True, display_id=display_id)
 
     def __repr__(self) -> str:
-        return f"Dashboard: {self.count} call{'' if self.count == 1 else 's'} (workbench.plots.from_store() for a file)"
+        return f"Dashboard: {count(self.count, 'call')} (workbench.plots.from_store() for a file)"

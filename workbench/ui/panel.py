@@ -24,7 +24,7 @@ from workbench.records.call import CallRecord, Locality
 from workbench.records.events import CallStart
 from workbench.records.result import RunResult
 from workbench.runner.sinks import BaseSink
-from workbench.ui.format import locality_colour
+from workbench.ui.format import count, locality_colour
 from workbench.ui.table import figure_rows, records_html, records_text
 
 __all__ = ["Panel", "PanelRunResult", "badge_html", "call_status"]
@@ -60,8 +60,7 @@ def badge_html(locality: Locality, provider: str = "") -> str:
 def call_status(record: CallRecord) -> str:
     """A column's status word: done, stopped at max tokens, interrupted after N tokens, or failed."""
     if record.error_type == _CANCELLED:
-        count = record.output_tokens or 0
-        return f"interrupted after {count} token{'' if count == 1 else 's'}"
+        return f"interrupted after {count(record.output_tokens or 0, 'token')}"
     if not record.ok:
         return "failed"
     limit = record.params.get("max_tokens")
@@ -266,7 +265,7 @@ class PanelRunResult(RunResult):
         targets = ", ".join(html.escape(r.target) for r in self.records)
         failed = sum(not r.ok for r in self.records)
         note = f", {failed} failed" if failed else ""
-        calls = f"{len(self.records)} call{'s' if len(self.records) != 1 else ''}"
+        calls = count(len(self.records), "call")
         if self.unrecorded:
             return (
                 f"<div style='color:#b00020'><b>RunResult: {calls} ({targets}){note}; "

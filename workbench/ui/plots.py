@@ -24,6 +24,7 @@ import plotly.graph_objects as go
 
 from workbench.records.call import CallRecord
 from workbench.runner.sinks import BaseSink
+from workbench.ui.format import count
 from workbench.ui.plot_series import (
     COST_LAYOUT,
     LATENCY_LAYOUT,
@@ -184,7 +185,7 @@ class LivePlots(BaseSink):
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
         bundle: dict[str, Any] = self.widget._repr_mimebundle_(**kwargs) or {}
         bundle["text/plain"] = (
-            f"LivePlots: {self.count} call{'' if self.count == 1 else 's'} (shown as widgets in Jupyter; "
+            f"LivePlots: {count(self.count, 'call')} (shown as widgets in Jupyter; "
             "workbench.plots.from_store() for static figures)"
         )
         return bundle
