@@ -24,6 +24,7 @@ from workbench.ui.format import count
 
 if TYPE_CHECKING:
     from workbench.runlog.store import Store
+    from workbench.ui.plot_series import Hover
 
 __all__ = ["PLOTLY_MIME", "Dashboard"]
 
@@ -37,6 +38,7 @@ class Dashboard(BaseSink):
         self._lock = threading.Lock()
         self._records: dict[str, CallRecord] = {r.call_id: r for r in records}
         self._drawn = -1
+        self._hover: Hover | None = None
         self._display_ids: tuple[str, ...] = ()
         self.unwatch = store.watch(self._recorded) if store is not None else None
         """Stop following the run log (``None`` when not following one)."""
@@ -63,9 +65,12 @@ class Dashboard(BaseSink):
 
     def figures(self) -> list[Any]:
         """The latency and cost figures of the records, as :func:`workbench.plots.figures` draws them."""
+        from workbench.ui.plot_series import Hover
         from workbench.ui.plots import figures
 
-        return figures(self.records)
+        if self._hover is None:  # kept across redraws: a call's figures never change
+            self._hover = Hover()
+        return figures(self.records, hover=self._hover)
 
     def bundles(self) -> list[dict[str, Any]]:
         """Each figure as a display bundle: plotly's JSON, an HTML fallback (plotly.js from its CDN), text."""

@@ -46,23 +46,27 @@ def _figure(builder: LatencyBuilder | CostBuilder, layout: dict[str, Any], widge
     return cls(data=[s.trace() for s in builder.series.values()], layout=layout)
 
 
-def latency_figure(records: Sequence[CallRecord], *, widget: bool = False) -> go.Figure:
-    """TTFT and latency per call (oldest first), by target; failed and flagged calls marked."""
-    builder = LatencyBuilder()
+def latency_figure(records: Sequence[CallRecord], *, widget: bool = False, hover: Hover | None = None) -> go.Figure:
+    """TTFT and latency per call (oldest first), by target; failed and flagged calls marked.
+
+    ``hover``: hover texts already written for some of these calls (kept across figures and redraws).
+    """
+    builder = LatencyBuilder(hover)
     build(builder, records)
     return _figure(builder, LATENCY_LAYOUT, widget)
 
 
-def cost_figure(records: Sequence[CallRecord], *, widget: bool = False) -> go.Figure:
-    """Cumulative dollars per call (oldest first), edge against cloud."""
-    builder = CostBuilder()
+def cost_figure(records: Sequence[CallRecord], *, widget: bool = False, hover: Hover | None = None) -> go.Figure:
+    """Cumulative dollars per call (oldest first), edge against cloud; ``hover`` as for :func:`latency_figure`."""
+    builder = CostBuilder(hover)
     build(builder, records)
     return _figure(builder, COST_LAYOUT, widget)
 
 
-def figures(records: Sequence[CallRecord]) -> list[go.Figure]:
-    """Both static figures for ``records`` (oldest first)."""
-    return [latency_figure(records), cost_figure(records)]
+def figures(records: Sequence[CallRecord], *, hover: Hover | None = None) -> list[go.Figure]:
+    """Both static figures for ``records`` (oldest first), each call's hover text written once for both."""
+    hover = hover or Hover()
+    return [latency_figure(records, hover=hover), cost_figure(records, hover=hover)]
 
 
 def from_store(store: Store | str | Path | None = None, *, limit: int | None = 1000) -> list[go.Figure]:
