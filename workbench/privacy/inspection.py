@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,6 +56,16 @@ class Inspection:
 
     def __bool__(self) -> bool:
         return bool(self.spans)
+
+    def replace(self, text: str, replacement: Callable[[str, str], str]) -> str:
+        """``text`` (the text inspected) with each span replaced by ``replacement(type, value)``."""
+        pieces: list[str] = []
+        position = 0
+        for span in self.spans:
+            pieces += [text[position : span.start], replacement(span.type, text[span.start : span.end])]
+            position = span.end
+        pieces.append(text[position:])
+        return "".join(pieces)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict: ``types``, ``counts``, ``spans`` and the text ``length``."""

@@ -38,11 +38,4 @@ class Redactor:
 
     def redact(self, text: str, inspection: Inspection) -> str:
         """``text`` with every span of ``inspection`` (made from this text) replaced."""
-        pieces: list[str] = []
-        position = 0
-        for span in inspection.spans:
-            pieces.append(text[position : span.start])
-            pieces.append(self._placeholder(span.type, text[span.start : span.end]))
-            position = span.end
-        pieces.append(text[position:])
-        return "".join(pieces)
+        return inspection.replace(text, self._placeholder)
