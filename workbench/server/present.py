@@ -17,7 +17,8 @@ from workbench.privacy import redact_secrets
 from workbench.privacy.secrets import redact_deep
 from workbench.records import CallRecord, Egress
 from workbench.server.masking import mask
-from workbench.ui.format import dollars, egress_text, entity_words, seconds, token_counts, tokens_per_s
+from workbench.ui.format import entity_words, seconds, tokens_per_s
+from workbench.ui.table import figure_rows
 
 __all__ = ["PREVIEW_CHARS", "detail", "row", "scrub", "shown"]
 
@@ -59,17 +60,14 @@ def _preview(record: CallRecord) -> str:
     return window[: PREVIEW_CHARS - 1] + "…" if cut else window
 
 
+_FIGURE_KEYS = {"ttft": "time to first token", "latency": "latency", "tokens_per_s": "tokens/s", "tokens": "tokens",
+                "cost": "cost", "egress": "privacy"}  # fmt: skip
+
+
 def _figures(record: CallRecord) -> dict[str, str]:
-    """The call's figures as text; ``-`` for each figure of a call never sent."""
-    timed = record.timed
-    return {
-        "ttft": seconds(record.ttft_s if timed else None),
-        "latency": seconds(record.latency_s if timed else None),
-        "tokens_per_s": tokens_per_s(record.decode_tps if timed else None),
-        "tokens": token_counts(record.input_tokens, record.output_tokens, record.tokens_estimated) if timed else "-",
-        "cost": "-" if record.egress in (Egress.BLOCKED, Egress.NOT_SENT) else dollars(record.cost_usd),
-        "egress": egress_text(record),
-    }
+    """The call's figures as text, as the notebook writes them (:func:`workbench.ui.table.figure_rows`)."""
+    rows = dict(figure_rows(record))
+    return {key: rows[label] for key, label in _FIGURE_KEYS.items()}
 
 
 def row(record: CallRecord) -> dict[str, Any]:
