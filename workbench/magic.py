@@ -23,17 +23,14 @@ from IPython.core.magic_arguments import argument, magic_arguments
 from traitlets import Bool, Enum, Float, Int, List, Unicode, default
 from traitlets.config import Configurable
 
+from workbench.magic_lines import LineState, open_run_log, run_line
 from workbench.records.choices import GUARD_ACTIONS, REPLAY_MODES
 from workbench.records.request import DEFAULT_MAX_TOKENS
 
 if TYPE_CHECKING:
     from workbench.runlog.store import Store
-    from workbench.ui.dashboard import Dashboard
 
 __all__ = ["Hybrid", "HybridMagics", "fill_prompt", "register"]
-
-_COMMANDS = ("targets", "dashboard", "store", "replay")
-
 
 class Hybrid(Configurable):
     """Settings of the ``%%hybrid`` magic, changed with ``%config Hybrid.NAME = VALUE``."""
@@ -111,13 +108,12 @@ class HybridMagics(Magics):
         super().__init__(shell)
         self.ip = shell
         self.settings = settings
-        self._plots: Dashboard | None = None
-        self._plots_store: Path | None = None
+        self.lines = LineState(settings)
 
     def after_cell(self, _result: Any = None) -> None:
         """After any cell: redraw the dashboard if calls were recorded (``workbench.run()`` ones too)."""
-        if self._plots is not None:
-            self._plots.refresh_if_new()
+        if self.lines.plots is not None:
+            self.lines.plots.refresh_if_new()
 
     @magic_arguments()
     @argument("command", nargs="*", help="line form only: targets | dashboard | store [PATH] | replay [MODE]")
@@ -163,7 +159,7 @@ class HybridMagics(Magics):
             raise UsageError(f"Cannot split the %%hybrid line: {exc}; check its quotes.") from None
         args = self.hybrid.parser.parse_args(argv)
         if cell is None:
-            return self._command(args.command)
+            return run_line(self.lines, args.command)
         if args.command:
             raise UsageError(f"Unexpected {' '.join(args.command)!r} after %%hybrid: options start with - or --.")
         if args.output is not None and not args.output.isidentifier():
@@ -175,7 +171,7 @@ class HybridMagics(Magics):
 
         s = self.settings
         common: dict[str, Any] = dict(
-            store=self._store(), panel=s.panel and not args.no_panel, plots=self._plots,
+            store=self._store(), panel=s.panel and not args.no_panel, plots=self.lines.plots,
             update_interval=s.update_interval, system=args.system, seed=args.seed,
             max_tokens=args.max_tokens if args.max_tokens is not None else s.max_tokens,
             temperature=args.temperature if args.temperature is not None else s.temperature,
@@ -231,56 +227,8 @@ class HybridMagics(Magics):
         found = self.ip.user_ns.get(name)
         return found if isinstance(found, Policy) else resolve_policy(name)
 
-    def _command(self, words: list[str]) -> Any:
-        if not words or words[0] not in _COMMANDS:
-            raise UsageError(f"Use %hybrid {' | '.join(_COMMANDS)} (or %%hybrid for a prompt cell); see %hybrid?")
-        name, rest = words[0], words[1:]
-        if name == "replay":
-            return self._replay_mode(rest)
-        if (name != "store" and rest) or len(rest) > 1:
-            raise UsageError(f"%hybrid {name} takes {'one PATH' if name == 'store' else 'no arguments'}.")
-        from workbench import ui
-
-        if name == "targets":
-            return ui.TargetsTable(self.settings.default_targets)
-        if name == "store":
-            if rest:
-                path = str(Path(rest[0]).expanduser())
-                self._store(path)  # opens (and migrates) it, or says why not, before switching
-                self.settings.store_path = path
-                self._drop_dashboard()
-            return ui.StoreInfo(self._store())
-        store = self._store()
-        if self._plots is None or self._plots_store != store.path:
-            self._drop_dashboard()
-            self._plots = ui.Dashboard(store.records(limit=self.settings.dashboard_limit)[::-1], store=store)
-            self._plots_store = store.path
-        return self._plots
-
-    def _drop_dashboard(self) -> None:
-        """Forget the dashboard of the run log used so far (it stops following that log)."""
-        if self._plots is not None and self._plots.unwatch is not None:
-            self._plots.unwatch()
-        self._plots = None
-
-    def _replay_mode(self, words: list[str]) -> str:
-        """``%hybrid replay [on|off|strict]``: set (or show) the replay mode of later cells."""
-        if len(words) > 1 or (words and words[0] not in REPLAY_MODES):
-            raise UsageError(f"Use %hybrid replay {'|'.join(REPLAY_MODES)}.")
-        if words:
-            self.settings.replay = words[0]
-        from workbench.runlog.replay import default_mode
-
-        return self.settings.replay or default_mode()
-
     def _store(self, path: str | None = None) -> Store:
-        from workbench.errors import StoreError
-        from workbench.runlog.store import open_store
-
-        try:
-            return open_store(path or self.settings.store_path or None)
-        except StoreError as exc:
-            raise UsageError(str(exc)) from None
+        return open_run_log(self.lines, path)
 
 
 def register(ipython: Any) -> HybridMagics:
