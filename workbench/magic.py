@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import shlex
-import string
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -63,41 +62,28 @@ class Hybrid(Configurable):
         return list(DEFAULT_TARGETS)
 
 
-class _Namespace(Mapping[str, Any]):
-    def __init__(self, values: Mapping[str, Any]) -> None:
-        self._values = values
-
-    def __getitem__(self, key: str) -> Any:
-        if not key.isidentifier():
-            raise UsageError(
-                f"{{{key}}} in the prompt is not a notebook name. Write {{{{ and }}}} for literal braces, "
-                "e.g. JSON in the prompt."
-            )
-        if key not in self._values:
-            raise UsageError(
-                f"{{{key}}} in the prompt names nothing defined in the notebook: define {key} first, "
-                f"or write {{{{{key}}}}} for literal braces."
-            )
-        return self._values[key]
-
-    def __iter__(self) -> Any:
-        return iter(self._values)
-
-    def __len__(self) -> int:
-        return len(self._values)
+def _not_in_notebook(name: str) -> str:
+    if not name.isidentifier():
+        return f"{{{name}}} is not a notebook name. Write {{{{ and }}}} for literal braces, e.g. JSON in the prompt"
+    return (
+        f"{{{name}}} names nothing defined in the notebook: define {name} first, "
+        f"or write {{{{{name}}}}} for literal braces"
+    )
 
 
 def fill_prompt(template: str, namespace: Mapping[str, Any]) -> str:
-    """``{name}`` (also ``{name.attr}``, ``{name[0]}``, ``{name:.2f}``) from ``namespace``; ``{{``/``}}`` literal."""
+    """``{name}`` (also ``{name.attr}``, ``{name[0]}``, ``{name:.2f}``) from ``namespace``; ``{{``/``}}`` literal.
+
+    The rules are a sweep's template rules (:func:`workbench.evaluate.template.fill_template`); a mistake is a
+    ``UsageError`` that names the fix.
+    """
+    from workbench.errors import ConfigError
+    from workbench.evaluate.template import fill_template
+
     try:
-        return string.Formatter().vformat(template, (), _Namespace(namespace))
-    except UsageError:
-        raise
-    except (ValueError, IndexError, KeyError, AttributeError, TypeError) as exc:
-        raise UsageError(
-            f"Cannot fill the prompt's {{...}} fields ({type(exc).__name__}: {exc}). "
-            "Write {{ and }} for literal braces, e.g. JSON in the prompt."
-        ) from None
+        return fill_template(template, namespace, where="The prompt", missing=_not_in_notebook, nulls=True, noun="name")
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
 
 
 @magics_class

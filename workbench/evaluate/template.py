@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import string
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from workbench.errors import ConfigError
@@ -50,19 +50,24 @@ def _is_missing(value: Any) -> bool:
 class _Row(Mapping[str, Any]):
     """The row seen by ``str.format_map``; remembers the last column looked up, to name it in errors."""
 
-    __slots__ = ("cells", "last")
+    __slots__ = ("cells", "last", "missing", "nulls")
 
-    def __init__(self, values: Mapping[str, Any]) -> None:
+    def __init__(self, values: Mapping[str, Any], missing: Callable[[str], str] | None, nulls: bool) -> None:
         self.cells = values
         self.last = ""
+        self.missing = missing or self.no_column
+        self.nulls = nulls
+
+    def no_column(self, key: str) -> str:
+        hint = "" if key.isidentifier() else f", or {_BRACES}"
+        return f"no column {key!r} (columns: {', '.join(map(str, self.cells))}){hint}"
 
     def __getitem__(self, key: str) -> Any:
         self.last = key
         if key not in self.cells:
-            hint = "" if key.isidentifier() else f", or {_BRACES}"
-            raise _FieldError(key, f"no column {key!r} (columns: {', '.join(map(str, self.cells))}){hint}")
+            raise _FieldError(key, self.missing(key))
         value = self.cells[key]
-        if _is_missing(value):
+        if not self.nulls and _is_missing(value):
             raise _FieldError(key, f"column {key!r} is empty (null); fill it or drop the row")
         return _Cell(value) if type(value) is str else value
 
@@ -91,17 +96,28 @@ def template_columns(template: str, *, what: str = "prompt template") -> tuple[s
     return tuple(columns)
 
 
-def fill_template(template: str, row: Mapping[str, Any], *, where: str = "a row") -> str:
+def fill_template(
+    template: str,
+    row: Mapping[str, Any],
+    *,
+    where: str = "a row",
+    missing: Callable[[str], str] | None = None,
+    nulls: bool = False,
+    noun: str = "column",
+) -> str:
     """``template`` with every ``{column...}`` filled from ``row``; ``where`` names the row in errors.
 
     Raises ``ConfigError`` ("row 3 (line 4, item 9f2c...): no column 'question' ...") on a missing
     or null column, a bad index or attribute, or a format spec that does not fit the value.
+    ``missing(name)`` words the problem of a name ``row`` lacks (default: "no column ..., columns: ...");
+    ``nulls=True`` fills None and NaN as text instead of refusing them (a notebook's variables); ``noun`` is
+    what a field names, in errors.
     """
-    mapping = _Row(row)
+    mapping = _Row(row, missing, nulls)
     try:
         return template.format_map(mapping)
     except _FieldError as exc:
         raise ConfigError(f"{where}: {exc.problem}.") from None
     except (ValueError, IndexError, KeyError, AttributeError, TypeError) as exc:
-        column = f"column {mapping.last!r}" if mapping.last else "the template"
+        column = f"{noun} {mapping.last!r}" if mapping.last else "the template"
         raise ConfigError(f"{where}: cannot fill {column} ({type(exc).__name__}: {exc}); {_BRACES}.") from None
