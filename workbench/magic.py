@@ -94,7 +94,7 @@ class HybridMagics(Magics):
         super().__init__(shell)
         self.ip = shell
         self.settings = settings
-        self.lines = LineState(settings)
+        self.lines = LineState(settings, namespace=shell.user_ns)
 
     def after_cell(self, _result: Any = None) -> None:
         """After any cell: redraw the dashboard if calls were recorded (``workbench.run()`` ones too)."""
@@ -102,7 +102,8 @@ class HybridMagics(Magics):
             self.lines.plots.refresh_if_new()
 
     @magic_arguments()
-    @argument("command", nargs="*", help="line form only: targets | dashboard | store [PATH] | replay [MODE]")
+    @argument("command", nargs="*",
+              help="line form only: targets | dashboard | store [PATH] | replay [MODE] | explore VARIABLE")
     @argument("-t", "--target", action="append", dest="targets", metavar="TARGET",
               help="a target spec, repeatable (default: %%config Hybrid.default_targets); "
                    "'SPEC[temperature=0.9]' gives one target its own settings")
@@ -137,7 +138,8 @@ class HybridMagics(Magics):
         every target (a sweep, graded by each --grade, with a progress bar) and the value is the Sweep.
         Line forms: %hybrid targets (where each runs, key set or not), %hybrid dashboard (plots of every call),
         %hybrid store [PATH] (show or switch the run log), %hybrid replay on|off|strict (answer later
-        cells from the run log). Settings: %config Hybrid.
+        cells from the run log), %hybrid explore VARIABLE (the routing explorer over an Outcomes, or a Sweep
+        with edge=TARGET cloud=TARGET). Settings: %config Hybrid.
         """
         try:  # POSIX shell quoting: --system 'Be brief.' gives Be brief. (IPython's own split keeps quotes)
             argv = shlex.split(line)

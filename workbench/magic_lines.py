@@ -1,4 +1,4 @@
-"""The ``%hybrid`` line forms: ``targets``, ``dashboard``, ``store [PATH]``, ``replay [MODE]``.
+"""The ``%hybrid`` line forms: ``targets``, ``dashboard``, ``store [PATH]``, ``replay [MODE]``, ``explore VARIABLE``.
 
 Each is one small function of the magic's state (:class:`LineState`), so the cell magic in
 :mod:`workbench.magic` stays parsing and hand-over only.
@@ -7,7 +7,7 @@ Each is one small function of the magic's state (:class:`LineState`), so the cel
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +30,8 @@ class LineState:
     """The ``Hybrid`` configurable (``%config Hybrid``)."""
     plots: Dashboard | None = None
     plots_store: Path | None = None
+    namespace: dict[str, Any] = field(default_factory=dict)
+    """The notebook's variables (``explore`` reads one)."""
 
     def drop_dashboard(self) -> None:
         """Forget the dashboard of the run log used so far (it stops following that log)."""
@@ -87,11 +89,36 @@ def _replay(state: LineState, rest: list[str]) -> str:
     return str(state.settings.replay or default_mode())
 
 
+def _explore(state: LineState, rest: list[str]) -> Any:
+    """``explore VARIABLE``: the routing explorer over an ``Outcomes``, or a ``Sweep`` with ``edge=T cloud=T``."""
+    from workbench.evaluate.results import Sweep
+    from workbench.routing.outcomes import Outcomes
+    from workbench.ui.explorer import explore
+
+    usage = "Use %hybrid explore OUTCOMES, or %hybrid explore SWEEP edge=TARGET cloud=TARGET."
+    if not rest:
+        raise UsageError(usage)
+    found = state.namespace.get(rest[0])
+    pairs = dict(word.split("=", 1) for word in rest[1:] if "=" in word)
+    if len(pairs) != len(rest) - 1 or not set(pairs) <= {"edge", "cloud"}:
+        raise UsageError(usage)
+    if isinstance(found, Sweep):
+        if set(pairs) != {"edge", "cloud"}:
+            raise UsageError(f"{rest[0]} is a Sweep: name its two sides, %hybrid explore {rest[0]} edge=T cloud=T.")
+        found = found.outcomes(edge=pairs["edge"], cloud=pairs["cloud"])
+    elif pairs:
+        raise UsageError(f"edge= and cloud= go with a Sweep; {rest[0]} is already outcomes. " + usage)
+    if not isinstance(found, Outcomes):
+        raise UsageError(f"{rest[0]!r} is no Outcomes or Sweep in the notebook: " + usage)
+    return explore(found)
+
+
 _LINE_FORMS: dict[str, tuple[Callable[[LineState, list[str]], Any], int, str]] = {
     "targets": (_targets, 0, "no arguments"),
     "dashboard": (_dashboard, 0, "no arguments"),
     "store": (_store, 1, "one PATH"),
     "replay": (_replay, 1, f"one of {'|'.join(REPLAY_MODES)}"),
+    "explore": (_explore, 3, "an Outcomes variable, or a Sweep variable with edge=TARGET cloud=TARGET"),
 }
 COMMANDS = tuple(_LINE_FORMS)
 

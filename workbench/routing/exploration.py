@@ -5,6 +5,10 @@ learns) and keeps them in rank order with cumulative sums of every figure, so :m
 answers a cloud share with a handful of lookups plus one O(n) mask (latency percentiles, the two
 tables). Sending the ``k`` highest-scored prompts to the cloud is the operating point at share ``k/n``.
 
+:meth:`Exploration.at_budget` is the same routing calibrated to a dollar budget instead: the largest cut of
+the ranking whose spend on these prompts stays within it (the rule of
+:func:`~workbench.routing.threshold_for_budget`, answered from the cumulative sums).
+
 With ``pinned=True`` prompts carrying personal data (``privacy_entities > 0``) stay on the edge: the
 same ``k`` highest-scored prompts are chosen, the flagged ones among them are kept back, and
 ``pin_cost`` is the quality that costs. The explorer widget (:mod:`workbench.ui.explorer`) only
@@ -14,7 +18,7 @@ renders what this module computes.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -58,7 +62,8 @@ class Point:
     (lower when flagged prompts are pinned). ``quality_low``/``quality_high``: 95% Wilson interval.
     ``flagged_to_cloud``: prompts with personal data sent to the cloud. ``crossing``: the last prompts
     to cross from edge to cloud at this point (the lowest-scored of those sent); ``missed``: prompts
-    kept on the edge where only the cloud was right, the router's surest mistakes first.
+    kept on the edge where only the cloud was right, the router's surest mistakes first. ``budget_usd``:
+    the dollar budget the point was calibrated to (None when the slider set the share).
     """
 
     policy: str
@@ -83,6 +88,7 @@ class Point:
     flagged_to_cloud: int
     flagged_total: int
     missed_total: int
+    budget_usd: float | None = None
     crossing: list[dict[str, Any]] = field(default_factory=list)
     missed: list[dict[str, Any]] = field(default_factory=list)
 
@@ -141,6 +147,23 @@ class Exploration:
         self.quality_edge, self.quality_cloud = self._sum_edge / n, float(self.cloud.sum()) / n
         self.costs_known = bool(np.isfinite(self._extra[-1]) and np.isfinite(self._edge_cost))
         self._apgr = {p: self._curve_apgr(p) for p in (False, True)}
+        self._spend = {p: self.curve(p)["cost_usd"] for p in (False, True)}
+
+    def spend_range(self, pinned: bool = False) -> tuple[float, float]:
+        """The least and most a cut of the ranking spends: the span a dollar-budget slider needs."""
+        spend = self._spend[pinned]
+        return float(np.nanmin(spend)), float(np.nanmax(spend))
+
+    def share_for_budget(self, budget_usd: float, pinned: bool = False) -> float:
+        """The largest share of the ranking whose spend stays within ``budget_usd`` (0 if all-edge exceeds it)."""
+        if not self.costs_known:
+            raise ConfigError("Some outcome costs are unknown: move the cloud share instead of a dollar budget.")
+        within = np.flatnonzero(self._spend[pinned] <= budget_usd * (1 + 1e-12))
+        return int(within[-1]) / self.n if within.size else 0.0
+
+    def at_budget(self, budget_usd: float, pinned: bool = False) -> Point:
+        """The routing calibrated to ``budget_usd``: :meth:`at` the share :meth:`share_for_budget` gives."""
+        return replace(self.at(self.share_for_budget(budget_usd, pinned), pinned), budget_usd=float(budget_usd))
 
     def curve(self, pinned: bool = False) -> dict[str, np.ndarray]:
         """Every cut k = 0..n of the ranking: ``cloud_share`` (calls), ``quality`` and ``cost_usd``."""

@@ -8,7 +8,8 @@ Which log it reads, first found:
 3. ``.workbench/runs.sqlite`` under the server's root directory, where a notebook's kernel
    (whose working directory is the notebook's folder) writes it for notebooks at the top level.
 
-The endpoints are listed in :mod:`workbench.server.handlers`.
+The endpoints are listed in :mod:`workbench.server.handlers`. It also registers a pre-save hook
+(:mod:`workbench.server.saving`) that keeps live-only widget outputs out of saved notebooks.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ def _jupyter_server_extension_points() -> list[dict[str, str]]:
 
 def _load_jupyter_server_extension(serverapp: Any) -> None:
     from workbench.server.handlers import handlers
+    from workbench.server.saving import drop_live_outputs
 
     settings = HybridWorkbench(parent=serverapp)
     root_dir = Path(serverapp.root_dir).expanduser()
@@ -56,4 +58,5 @@ def _load_jupyter_server_extension(serverapp: Any) -> None:
     web_app.settings["hybrid_root_dir"] = str(root_dir)
     web_app.settings["hybrid_store_path"] = lambda: store_path_for(settings.store_path, root_dir)
     web_app.add_handlers(".*$", handlers(web_app.settings["base_url"]))
+    serverapp.contents_manager.register_pre_save_hook(drop_live_outputs)
     serverapp.log.info("Hybrid Workbench: run log at %s", store_path_for(settings.store_path, root_dir))
