@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from IPython.core.interactiveshell import InteractiveShell
 
 import workbench
 from tests.conftest import ARTIFACTS, free_port
@@ -109,7 +110,7 @@ def test_a_provider_failure_through_the_proxy_is_one_line(
 def test_a_wrong_key_names_the_variable_and_no_key_is_kept(
     proxy_url: str, monkeypatch: pytest.MonkeyPatch, isolated_store: Path
 ) -> None:
-    wrong = "sk-not-the-team-key-4b1d77e0c2"
+    wrong = "teamkey-wrong-4b1d77e0c2"  # no sk- prefix: only the target's own secrets can hide it
     monkeypatch.setenv(KEY_VARIABLE, wrong)
     record = workbench.run(PROMPT, [f"proxy/smollm2@{proxy_url}"], max_tokens=8)[0]
     assert record.error_type == "AuthError" and record.error_message
@@ -151,6 +152,17 @@ def test_targets_list_the_proxy_form_with_whether_its_key_is_set(monkeypatch: py
         assert rows["proxy/MODEL@http://HOST:4000"]["key_variable"] == KEY_VARIABLE
         assert rows["proxy/MODEL@http://HOST:4000"]["key_present"] is (word == "set")
         assert MASTER_KEY not in done.stdout
+
+
+def test_the_magic_lists_the_proxy_form_with_whether_its_key_is_set(
+    ip: InteractiveShell, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(KEY_VARIABLE, raising=False)
+    assert f"{KEY_VARIABLE} not set" in repr(ip.run_line_magic("hybrid", "targets"))
+    monkeypatch.setenv(KEY_VARIABLE, MASTER_KEY)
+    table = ip.run_line_magic("hybrid", "targets")
+    text = repr(table) + table._repr_html_()
+    assert "proxy/MODEL@http://HOST:4000" in text and f"{KEY_VARIABLE} set" in text and MASTER_KEY not in text
 
 
 def test_a_proxy_is_the_cloud_unless_its_spec_says_edge() -> None:
