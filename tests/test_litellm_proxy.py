@@ -184,3 +184,34 @@ def test_the_proxy_fixture_fails_naming_make_proxy_without_its_venv(
     with pytest.raises(RuntimeError) as caught, litellm_proxy("http://a", "http://b", 1, tmp_path, tmp_path / "log"):
         pass
     assert "make proxy" in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_a_log_from_before_gateway_figures_migrates_with_none_for_old_calls(tmp_path: Path) -> None:
+    import dataclasses
+    import sqlite3
+
+    from workbench.runlog.schema import MIGRATIONS
+
+    path = tmp_path / "old.sqlite"
+    before = [name for name, _ in MIGRATIONS].index("007_gateway_figures")
+    conn = sqlite3.connect(path)
+    for _, sql in MIGRATIONS[:before]:
+        conn.executescript(sql)
+    conn.execute("CREATE TABLE _migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
+    conn.executemany("INSERT INTO _migrations VALUES (?, 'then')", [(n,) for n, _ in MIGRATIONS[:before]])
+    conn.execute(
+        "INSERT INTO calls VALUES ('c', 'r', 't/m', 'p', 'm', 'cloud', 1.0, 0.2, 0.5, 3, 4, 0, NULL, 0.5, "
+        "'b', '{}', 'old answer', NULL, '{}', NULL, NULL, 1, NULL, 0, '{}', 'h', 0.0, 0.5)"
+    )
+    conn.commit()
+    conn.close()
+    store = Store(path)
+    assert store.migrations()[-1] == "007_gateway_figures"
+    [old] = store.records()
+    assert (old.gateway_call_id, old.gateway_cost_usd, old.gateway_cost_disagrees) == (None, None, False)
+    new = dataclasses.replace(old, call_id="new", gateway_call_id="g-1", gateway_cost_usd=0.5 * 1.005)
+    store.append(new)
+    assert {r.call_id: (r.gateway_call_id, r.gateway_cost_disagrees) for r in store.records()} == {
+        "c": (None, False), "new": ("g-1", False)  # 0.5% off: within the tolerance
+    }
+    assert dataclasses.replace(new, gateway_cost_usd=0.5 * 1.02).gateway_cost_disagrees  # 2% off: flagged
