@@ -5,7 +5,7 @@ PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed-stamp
 PROMPT  ?= In one sentence: why would a team run a language model on its own device?
 
-.PHONY: install labextension demo lab test test-fast chromium lint bench clean
+.PHONY: install labextension demo lab test test-fast chromium proxy lint bench clean
 
 # llama-cpp-python compiles llama.cpp on install. Its native x86 build turns on Intel AMX where
 # the CPU lists it, and then dies with SIGILL in VMs that do not enable AMX: build for AVX2.
@@ -55,11 +55,26 @@ chromium:
 	  fi; }
 	@command -v chromium >/dev/null 2>&1 || { echo "chromium is still not on PATH after installing $(CHROMIUM_PACKAGES): check apt-get's output above" >&2; exit 1; }
 
-test: chromium install lint
+# The team's gateway, a LiteLLM proxy, in a venv of its own (a program the tests start, not a dependency):
+# litellm plus its `proxy` extra's requirements, pinned in $(PROXY_REQS) (how they were chosen: see its header).
+PROXY_VENV  := build/litellm-proxy/venv
+PROXY_REQS  := tests/support/litellm-proxy-requirements.txt
+PROXY_STAMP := $(PROXY_VENV)/.installed-stamp
+
+$(PROXY_STAMP): $(PROXY_REQS)
+	rm -rf $(PROXY_VENV)
+	$(PYTHON) -m venv $(PROXY_VENV)
+	$(PROXY_VENV)/bin/python -m pip install -q --upgrade pip
+	$(PROXY_VENV)/bin/python -m pip install -q -r $(PROXY_REQS)
+	touch $@
+
+proxy: $(PROXY_STAMP)
+
+test: chromium install lint proxy
 	$(PY) -m pytest
 
 # The documented opt-out: everything except the tests marked `browser` (pyproject.toml).
-test-fast: install lint
+test-fast: install lint proxy
 	$(PY) -m pytest -m "not browser"
 
 lint: install

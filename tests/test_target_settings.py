@@ -49,7 +49,8 @@ def test_settings_are_split_from_the_spec(spec: str, base: str, settings: Target
 @pytest.mark.parametrize(
     ("spec", "words"),
     [
-        ("local/smollm2[temp=1]", "unknown setting 'temp'; the settings are temperature, max_tokens, seed, system."),
+        ("local/smollm2[temp=1]",
+         "unknown setting 'temp'; the settings are temperature, max_tokens, seed, system, locality, stream."),
         ("local/smollm2[temperature=3]", "temperature='3' is not valid; temperature takes a number from 0 to 2."),
         ("local/smollm2[temperature=warm]", "temperature takes a number from 0 to 2"),
         ("local/smollm2[max_tokens=0]", "max_tokens takes a whole number of at least 1"),
@@ -73,7 +74,7 @@ def test_cli_refuses_bad_settings_with_exit_2(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == [
         "hybrid: error: Target 'local/smollm2[temp=1]': unknown setting 'temp'; "
-        "the settings are temperature, max_tokens, seed, system."
+        "the settings are temperature, max_tokens, seed, system, locality, stream."
     ]
 
 

@@ -204,7 +204,10 @@ def targets_command(as_json: bool) -> None:
     for t in rows:
         key = "no key needed" if t.key_variable is None else f"{t.key_variable} {'set' if t.key_present else 'NOT set'}"
         click.echo(f"{t.spec:40} {t.locality.label:16} {key}")
-    click.echo("Any LiteLLM model id works too, and PROVIDER/MODEL@URL for an OpenAI-compatible server.")
+    click.echo(
+        "Any LiteLLM model id works too, PROVIDER/MODEL@URL for an OpenAI-compatible server, and "
+        "proxy/MODEL@URL for a model behind the team's LiteLLM proxy."
+    )
 
 
 class _Finished(BaseSink):

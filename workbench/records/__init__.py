@@ -8,7 +8,7 @@ calls a model, reads a file or renders.
 
 from __future__ import annotations
 
-from workbench.records.call import COLUMNS, NOT_SENT, CallRecord, Egress, Locality, Privacy
+from workbench.records.call import COLUMNS, GATEWAY_COST_TOLERANCE, NOT_SENT, CallRecord, Egress, Locality, Privacy
 from workbench.records.events import CallStart, EngineStarted, TextDelta, Usage
 from workbench.records.price import Price
 from workbench.records.request import DEFAULT_MAX_TOKENS, Message, Request, new_id
@@ -17,6 +17,7 @@ from workbench.records.result import RunResult
 __all__ = [
     "COLUMNS",
     "DEFAULT_MAX_TOKENS",
+    "GATEWAY_COST_TOLERANCE",
     "NOT_SENT",
     "CallRecord",
     "CallStart",

@@ -10,10 +10,14 @@ from typing import Any
 
 from workbench.records.request import Message
 
-__all__ = ["COLUMNS", "NOT_SENT", "CallRecord", "Egress", "Locality", "Privacy"]
+__all__ = ["COLUMNS", "GATEWAY_COST_TOLERANCE", "NOT_SENT", "CallRecord", "Egress", "Locality", "Privacy"]
 
 NOT_SENT = "not sent"
 """The cost basis of a call that never left the runner (no key, blocked, a strict replay's miss): it has no figures."""
+
+GATEWAY_COST_TOLERANCE = (0.01, 1e-6)
+"""(relative, absolute dollars): a gateway's cost disagrees with the workbench's when they differ by more than
+1% of the larger plus $0.000001 (so rounding in either never counts)."""
 
 
 class Locality(enum.StrEnum):
@@ -110,6 +114,10 @@ class CallRecord:
     """Seconds the call waited for a busy engine (0: taken at once; ``None``: recorded before queue times were)."""
     e2e_s: float | None = None
     """Seconds from submission to the end of the call: ``queue_s + latency_s``."""
+    gateway_call_id: str | None = None
+    """The gateway's own id for the call (a LiteLLM proxy's ``x-litellm-call-id``); ``None`` without one."""
+    gateway_cost_usd: float | None = None
+    """What the gateway says the call cost (a LiteLLM proxy's response cost); ``None`` where it said nothing."""
 
     @property
     def ok(self) -> bool:
@@ -139,6 +147,19 @@ class CallRecord:
     def timed(self) -> bool:
         """Whether the call has timing figures of its own (sent now, or replayed with the recorded ones)."""
         return self.latency_s is not None and self.cost_basis != NOT_SENT
+
+    @property
+    def gateway_cost_disagrees(self) -> bool:
+        """Whether the gateway's cost and the workbench's own both exist and differ by more than the tolerance.
+
+        The tolerance is :data:`GATEWAY_COST_TOLERANCE`. Without the workbench's own figure there is
+        nothing to disagree with: the gateway's cost is then shown as the gateway's alone.
+        """
+        if self.gateway_cost_usd is None or self.cost_usd is None:
+            return False
+        relative, absolute = GATEWAY_COST_TOLERANCE
+        largest = max(abs(self.gateway_cost_usd), abs(self.cost_usd))
+        return abs(self.gateway_cost_usd - self.cost_usd) > relative * largest + absolute
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict of every field."""

@@ -30,12 +30,18 @@ class EngineStarted:
 
 @dataclass(frozen=True)
 class Usage:
-    """Token counts for one call; ``estimated`` when the engine did not report them."""
+    """Token counts for one call; ``estimated`` when the engine did not report them.
+
+    A gateway in front of the model (a LiteLLM proxy) may report its own id for the call and what
+    it charged; ``None`` where there is no gateway or it reported nothing.
+    """
 
     input_tokens: int | None = None
     output_tokens: int | None = None
     estimated: bool = False
     engine_metrics: Mapping[str, float] = field(default_factory=dict)
+    gateway_call_id: str | None = None
+    gateway_cost_usd: float | None = None
 
 
 @dataclass(frozen=True)

@@ -133,5 +133,12 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         );
         """,
     ),
+    (
+        "007_gateway_figures",  # what a gateway (a LiteLLM proxy) reported about a call; portable SQL, one per column
+        """
+        ALTER TABLE calls ADD COLUMN gateway_call_id TEXT;
+        ALTER TABLE calls ADD COLUMN gateway_cost_usd REAL;
+        """,
+    ),
 )
 """(name, SQL) pairs; a log holding a name not listed here was migrated by a newer version."""

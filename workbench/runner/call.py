@@ -242,6 +242,8 @@ class Call:
             provenance=canonical(self.provenance),
             queue_s=meter.queue_s if sent else None,
             e2e_s=meter.e2e_s if sent else None,
+            gateway_call_id=usage.gateway_call_id if usage else None,
+            gateway_cost_usd=usage.gateway_cost_usd if usage else None,
         )
 
 

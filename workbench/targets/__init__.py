@@ -7,6 +7,7 @@
 ``mlc/MODEL@URL``          an ``mlc_llm serve`` server
 ``PROVIDER/MODEL``         any LiteLLM model: ``openai/gpt-4o-mini``, ``anthropic/...``
 ``PROVIDER/MODEL@URL``     a LiteLLM model at an OpenAI-compatible ``api_base``
+``proxy/MODEL@URL``        a model behind the team's LiteLLM proxy (:mod:`workbench.targets.proxy`)
 ``SPEC[KEY=VALUE, ...]``   any of these with its own settings (:mod:`workbench.targets.settings`)
 =========================  ==========================================================
 
@@ -29,6 +30,7 @@ from workbench.targets.base import BaseTarget, EngineFacts, Event, Target, local
 from workbench.targets.litellm import LiteLLMTarget
 from workbench.targets.llamacpp import LlamaCppTarget, default_threads, smollm2_path
 from workbench.targets.mlc import MLCEngineTarget, MLCServerTarget
+from workbench.targets.proxy import KEY_VARIABLE, ProxyTarget
 from workbench.targets.settings import TargetSettings, split_settings
 
 __all__ = [
@@ -53,7 +55,8 @@ _CLOUD_EXAMPLES = {
     "anthropic/claude-3-5-haiku-latest": "ANTHROPIC_API_KEY",
     "gemini/gemini-2.0-flash": "GEMINI_API_KEY",
 }
-_PREFIXES = ("local/", "llamacpp/", "mlc/")
+_PREFIXES = ("local/", "llamacpp/", "mlc/", "proxy/")
+_PROXY_EXAMPLE = "proxy/MODEL@http://HOST:4000"
 
 
 @dataclass(frozen=True)
@@ -67,12 +70,13 @@ class KnownTarget:
 
 
 def known_targets() -> list[KnownTarget]:
-    """The embedded local models and common cloud models, with key presence (never the key)."""
+    """The embedded local models, common cloud models and the proxy form, with key presence (never the key)."""
     known = [KnownTarget(f"local/{name}", Locality.DEVICE, None, True) for name in LOCAL_MODELS]
     known += [
         KnownTarget(spec, Locality.CLOUD, variable, bool(os.environ.get(variable)))
         for spec, variable in _CLOUD_EXAMPLES.items()
     ]
+    known.append(KnownTarget(_PROXY_EXAMPLE, Locality.CLOUD, KEY_VARIABLE, bool(os.environ.get(KEY_VARIABLE))))
     return known
 
 
@@ -134,12 +138,22 @@ def resolve(
     spec = spec.strip()
     if not spec:
         raise ConfigError("A target spec is empty; name one, e.g. 'local/smollm2' (run 'hybrid targets' to list them).")
-    base, _ = split_settings(spec)
+    base, settings = split_settings(spec)
+    settings = settings or TargetSettings()
     prefix, _, rest = base.partition("/")
+    _check_target_settings(spec, prefix, settings)
     if prefix == "llamacpp" and rest:  # in process; a file name may hold '@'
         return LlamaCppTarget(spec, _gguf(spec, rest), n_threads=default_threads())
     name, url = _split_url(spec, base)
     prefix, _, rest = name.partition("/")
+    where = settings.locality or (Locality(locality) if locality is not None else None)
+    if prefix == "proxy":
+        if not rest or url is None:
+            raise ConfigError(
+                f"Target {spec!r}: write {_PROXY_EXAMPLE}, the model as the proxy names it and the proxy's URL."
+            )
+        streams = settings.stream is not False
+        return ProxyTarget(spec, rest, url, api_key=api_key, price=price, locality=where, stream=streams)
     if prefix == "local":
         if rest not in LOCAL_MODELS:
             close = difflib.get_close_matches(rest, LOCAL_MODELS, n=3)
@@ -156,8 +170,15 @@ def resolve(
     if prefix not in providers:
         close = difflib.get_close_matches(prefix, providers, n=3)
         raise UnknownTargetError(spec, [f"{c}/{rest}" for c in close])
-    where = Locality(locality) if locality is not None else None
     return LiteLLMTarget(spec, name, api_base=url or api_base, api_key=api_key, price=price, locality=where)
+
+
+def _check_target_settings(spec: str, prefix: str, settings: TargetSettings) -> None:
+    """``locality`` is for served models (LiteLLM's and the proxy's), ``stream`` for the proxy only."""
+    if settings.stream is not None and prefix != "proxy":
+        raise ConfigError(f"Target {spec!r}: stream= applies to proxy/ targets only; drop it.")
+    if settings.locality is not None and prefix in ("local", "llamacpp", "mlc"):
+        raise ConfigError(f"Target {spec!r}: locality= applies to served models (PROVIDER/MODEL@URL, proxy/); drop it.")
 
 
 def known_spec_names() -> list[str]:

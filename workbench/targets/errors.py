@@ -60,18 +60,25 @@ def _chain(exc: BaseException) -> Iterator[BaseException]:
 
 
 def translate(
-    exc: BaseException, *, spec: str, key_hint: str, started_text: bool, secrets: tuple[str, ...] = ()
+    exc: BaseException,
+    *,
+    spec: str,
+    key_hint: str,
+    started_text: bool,
+    secrets: tuple[str, ...] = (),
+    detail: str | None = None,
 ) -> TargetError:
     """A :class:`TargetError` subclass for ``exc``, its message stripped of secrets.
 
     ``key_hint`` names what to set on an auth failure; ``started_text`` says whether the
-    answer had begun, which turns a broken connection into :class:`StreamDropped`.
+    answer had begun, which turns a broken connection into :class:`StreamDropped`. ``detail``
+    replaces the exception's own text after the error's first sentence (say, a server's message).
     """
     if isinstance(exc, TargetError):
         return exc
     status = getattr(exc, "status_code", None)
     name = type(exc).__name__
-    detail = redact_secrets(f"{name}: {exc}", secrets)[:500]
+    detail = redact_secrets(f"{name}: {exc}" if detail is None else detail, secrets)[:500]
     if started_text:
         return StreamDropped(f"{spec} stopped streaming mid-answer. {detail}")
     if "Timeout" in name:

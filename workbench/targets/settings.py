@@ -3,9 +3,12 @@
     local/smollm2[temperature=0.9]
     local/smollm2[system="Answer in one short sentence.", max_tokens=40]
     openai/gpt-4o-mini@http://127.0.0.1:8080/v1[seed=7]
+    proxy/llama-70b@http://gpu-box:4000[locality=edge, stream=no]
 
-The settings override the run's own for that target only; the record's ``target`` keeps the
-spec as written, settings included, so every view labels the column by them. Values are
+``temperature``, ``max_tokens``, ``seed`` and ``system`` override the run's own for that target only;
+``locality`` (where a served model's bytes go) and ``stream`` (``no``: ask a proxy for the whole
+answer at once) describe the target itself, and :func:`workbench.targets.resolve` reads them. The record's
+``target`` keeps the spec as written, settings included, so every view labels the column by them. Values are
 separated by commas; quote a value that holds a comma (shell-like quoting, via :mod:`shlex`).
 """
 
@@ -19,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from workbench.errors import ConfigError
-from workbench.records import Message, Request
+from workbench.records import Locality, Message, Request
 
 __all__ = ["ALLOWED", "TargetSettings", "split_settings"]
 
@@ -34,6 +37,8 @@ class TargetSettings:
     max_tokens: int | None = None
     seed: int | None = None
     system: str | None = None
+    locality: Locality | None = None
+    stream: bool | None = None
 
     def apply(self, request: Request) -> Request:
         """``request`` as this target gets it: these settings in place of the run's."""
@@ -69,11 +74,25 @@ def _system(text: str) -> str:
     return text
 
 
+def _locality(text: str) -> Locality:
+    value = {"edge": Locality.PRIVATE_NETWORK.value}.get(text.strip().lower(), text.strip().lower())
+    return Locality(value)  # ValueError for any other word
+
+
+def _yes_no(text: str) -> bool:
+    words = {"yes": True, "true": True, "1": True, "no": False, "false": False, "0": False}
+    if text.strip().lower() not in words:
+        raise ValueError("use yes or no")
+    return words[text.strip().lower()]
+
+
 ALLOWED: dict[str, tuple[Callable[[str], Any], str]] = {
     "temperature": (_temperature, "a number from 0 to 2"),
     "max_tokens": (_max_tokens, "a whole number of at least 1"),
     "seed": (int, "a whole number"),
     "system": (_system, "the system message's text (quote it if it holds a comma)"),
+    "locality": (_locality, "cloud, edge (the team's own servers: private_network) or device"),
+    "stream": (_yes_no, "yes or no"),
 }
 """Each setting a target accepts: how its value is read, and what the value must be."""
 

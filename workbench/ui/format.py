@@ -20,6 +20,7 @@ __all__ = [
     "dollars",
     "egress_text",
     "entity_words",
+    "gateway_cost_text",
     "locality_colour",
     "seconds",
     "style",
@@ -67,6 +68,18 @@ def dollars(value: float | None) -> str:
         return f"<${10**-decimals:.{decimals}f}"
     text = f"{value:.{decimals}f}".rstrip("0").rstrip(".")
     return f"${text}" if not text.startswith("-") else f"-${text[1:]}"
+
+
+GATEWAY_DISAGREES = "differs"
+"""The word beside a gateway's cost that disagrees with the workbench's own (``gateway_cost_disagrees``)."""
+
+
+def gateway_cost_text(record: CallRecord) -> str | None:
+    """``$0.000024``, ``$0.00012 (differs)`` beside the workbench's own cost; ``None`` when the gateway said nothing."""
+    if record.gateway_cost_usd is None:
+        return None
+    text = dollars(record.gateway_cost_usd)
+    return f"{text} ({GATEWAY_DISAGREES})" if record.gateway_cost_disagrees else text
 
 
 def count(number: int, noun: str) -> str:

@@ -6,7 +6,7 @@ import html
 from collections.abc import Sequence
 
 from workbench.records.call import CallRecord
-from workbench.ui.format import dollars, egress_text, seconds, token_counts, tokens_per_s
+from workbench.ui.format import dollars, egress_text, gateway_cost_text, seconds, token_counts, tokens_per_s
 
 __all__ = ["figure_rows", "records_html", "records_text"]
 
@@ -27,8 +27,11 @@ def figure_rows(record: CallRecord) -> list[tuple[str, str]]:
         ("tokens/s", tokens_per_s(record.decode_tps) if sent else "-"),
         ("tokens", token_counts(record.input_tokens, record.output_tokens, record.tokens_estimated) if sent else "-"),
         ("cost", dollars(record.cost_usd) if sent else "-"),
-        ("privacy", egress_text(record)),
     ]
+    gateway = gateway_cost_text(record)
+    if gateway is not None:  # the proxy's own figure, never in place of the workbench's
+        rows.append(("proxy's cost", gateway))
+    rows += [("privacy", egress_text(record))]
     route = record.provenance.get("route") if record.provenance else None
     if isinstance(route, dict):
         rows.append(("route", f"{route.get('role')}: {route.get('reason')}"))
