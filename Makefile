@@ -5,7 +5,7 @@ PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed-stamp
 PROMPT  ?= In one sentence: why would a team run a language model on its own device?
 
-.PHONY: install labextension demo lab test test-fast chromium lint bench clean
+.PHONY: install labextension demo lab test test-fast chromium postgres lint bench clean
 
 # llama-cpp-python compiles llama.cpp on install. Its native x86 build turns on Intel AMX where
 # the CPU lists it, and then dies with SIGILL in VMs that do not enable AMX: build for AVX2.
@@ -55,11 +55,25 @@ chromium:
 	  fi; }
 	@command -v chromium >/dev/null 2>&1 || { echo "chromium is still not on PATH after installing $(CHROMIUM_PACKAGES): check apt-get's output above" >&2; exit 1; }
 
-test: chromium install lint
+# The PostgreSQL run log's tests start Debian's server (initdb, pg_ctl) on loopback: installed here
+# when its binaries are missing and make runs as root with apt-get, otherwise make names the command.
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing Debian's postgresql for the PostgreSQL run log tests"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	  else \
+	    echo "make test needs Debian's PostgreSQL server for the run log tests: run 'sudo apt-get update && sudo apt-get install -y postgresql'" >&2; \
+	    exit 1; \
+	  fi; }
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { echo "/usr/lib/postgresql/*/bin/initdb is still missing after installing postgresql: check apt-get's output above" >&2; exit 1; }
+
+test: chromium postgres install lint
 	$(PY) -m pytest
 
 # The documented opt-out: everything except the tests marked `browser` (pyproject.toml).
-test-fast: install lint
+test-fast: postgres install lint
 	$(PY) -m pytest -m "not browser"
 
 lint: install
