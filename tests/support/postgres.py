@@ -93,6 +93,20 @@ class PostgresServer:
         self.sql(f"CREATE DATABASE {name}")
         return f"{self.base}/{name}"
 
+    def halt(self) -> None:
+        """Stop the server, keeping its data (as a server that went down)."""
+        self._as_owner([str(self.bin / "pg_ctl"), "-D", str(self.folder / "data"), "-m", "fast", "-w", "stop"])
+
+    def resume(self) -> None:
+        """Start it again on the same port, with the same data."""
+        options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1"
+        self._as_owner([str(self.bin / "pg_ctl"), "-D", str(self.folder / "data"), "-o", options, "-l",
+                        str(self.folder / "server.log"), "-w", "start"])  # fmt: skip
+
+    def with_password(self, url: str, password: str = PASSWORD) -> str:
+        """``url`` as :data:`PASSWORD_USER` with ``password`` in it."""
+        return url.replace(f"//{self.user}@", f"//{PASSWORD_USER}:{password}@", 1)
+
     def stop(self) -> None:
         """Stop the server (fast shutdown) and remove its folder."""
         try:
