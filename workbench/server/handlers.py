@@ -101,7 +101,7 @@ class _RunLogHandler(APIHandler):
     def reply(self, path: Path | str, body: dict[str, Any]) -> None:
         """Send ``body`` with the log's path or URL (password masked, redacted), as JSON."""
         self.set_header("Cache-Control", "no-store")
-        shown = redact_secrets(masked(str(path)))
+        shown = masked(path) if isinstance(path, str) else redact_secrets(str(path))
         self.finish(json.dumps({"store": shown, "exists": self._exists, **body}))
 
 
