@@ -5,7 +5,7 @@ PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed-stamp
 PROMPT  ?= In one sentence: why would a team run a language model on its own device?
 
-.PHONY: install labextension demo lab test test-fast chromium proxy lint bench clean
+.PHONY: install labextension demo lab test test-fast chromium postgres proxy lint bench clean
 
 # llama-cpp-python compiles llama.cpp on install. Its native x86 build turns on Intel AMX where
 # the CPU lists it, and then dies with SIGILL in VMs that do not enable AMX: build for AVX2.
@@ -55,6 +55,20 @@ chromium:
 	  fi; }
 	@command -v chromium >/dev/null 2>&1 || { echo "chromium is still not on PATH after installing $(CHROMIUM_PACKAGES): check apt-get's output above" >&2; exit 1; }
 
+# The PostgreSQL run log's tests start Debian's server (initdb, pg_ctl) on loopback: installed here
+# when its binaries are missing and make runs as root with apt-get, otherwise make names the command.
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing Debian's postgresql for the PostgreSQL run log tests"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	  else \
+	    echo "make test needs Debian's PostgreSQL server for the run log tests: run 'sudo apt-get update && sudo apt-get install -y postgresql'" >&2; \
+	    exit 1; \
+	  fi; }
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { echo "/usr/lib/postgresql/*/bin/initdb is still missing after installing postgresql: check apt-get's output above" >&2; exit 1; }
+
 # The team's gateway, a LiteLLM proxy, in a venv of its own (a program the tests start, not a dependency):
 # litellm plus its `proxy` extra's requirements, pinned in $(PROXY_REQS) (how they were chosen: see its header).
 PROXY_VENV  := build/litellm-proxy/venv
@@ -70,11 +84,11 @@ $(PROXY_STAMP): $(PROXY_REQS)
 
 proxy: $(PROXY_STAMP)
 
-test: chromium install lint proxy
+test: chromium postgres install lint proxy
 	$(PY) -m pytest
 
 # The documented opt-out: everything except the tests marked `browser` (pyproject.toml).
-test-fast: install lint proxy
+test-fast: postgres install lint proxy
 	$(PY) -m pytest -m "not browser"
 
 lint: install

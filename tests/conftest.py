@@ -14,6 +14,7 @@ import httpx
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
 
+from tests.support.postgres import PostgresServer
 from tests.support.scripted_server import ScriptedServer
 from workbench.magic import register
 
@@ -54,6 +55,30 @@ def isolated_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path = tmp_path / "runs.sqlite"
     monkeypatch.setenv("WORKBENCH_STORE", str(path))
     return path
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PostgresServer]:
+    """A real PostgreSQL server from Debian's packages on loopback for the session (tests/support/postgres.py)."""
+    server = PostgresServer.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def pg_url(pg_server: PostgresServer) -> str:
+    """The URL of a fresh, empty database on :func:`pg_server`."""
+    return pg_server.database()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def log_at(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
+    """Where a new run log goes, once per backend: a SQLite file, then a fresh PostgreSQL database's URL."""
+    if request.param == "sqlite":
+        return tmp_path / "log.sqlite"
+    return str(request.getfixturevalue("pg_url"))
 
 
 @pytest.fixture(scope="session")

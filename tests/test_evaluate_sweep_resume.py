@@ -1,7 +1,7 @@
 """Kill -9 a running `hybrid sweep` and rerun it: one successful record per cell, no finished cell sent twice.
 
 The cloud stand-in is the scripted OpenAI-compatible server on loopback (tests/support/scripted_server.py),
-answering after 0.3 s; the sweep is a real subprocess writing a real SQLite run log.
+answering after 0.3 s; the sweep is a real subprocess writing a real run log: a SQLite file, then PostgreSQL.
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -17,32 +16,38 @@ from collections import Counter
 from pathlib import Path
 
 from tests.support.scripted_server import ScriptedServer
+from workbench.errors import StoreError
+from workbench.runlog.store import Store
 
 ITEMS = 24
 REPEATS = 2
 
 
-def _successes(path: Path) -> list[tuple[str, int, int]]:
+def _successes(location: Path | str) -> list[tuple[str, int, int]]:
     """(item, repeat, count) of successful records per cell, read as a second process would."""
-    if not path.exists():
+    if isinstance(location, Path) and not location.exists():
         return []
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
-        rows = conn.execute(
+        store = Store(location, readonly=True)
+    except StoreError:  # not created yet
+        return []
+    try:
+        rows = store._rows(
             "SELECT json_extract(provenance, '$.sweep.item'), json_extract(provenance, '$.sweep.repeat'), count(*)"
-            " FROM calls WHERE json_extract(provenance, '$.sweep.name') = 'k9' AND error_type IS NULL GROUP BY 1, 2"
-        ).fetchall()
-    except sqlite3.OperationalError:  # not created yet
+            " FROM calls WHERE json_extract(provenance, '$.sweep.name') = 'k9' AND error_type IS NULL GROUP BY 1, 2",
+            (),
+        )
+    except StoreError:  # no calls table yet
         return []
     finally:
-        conn.close()
+        store.close()
     return [(str(i), int(k), int(n)) for i, k, n in rows]
 
 
-def test_kill_9_midway_then_rerun_finishes_each_cell_once(tmp_path: Path) -> None:
+def test_kill_9_midway_then_rerun_finishes_each_cell_once(tmp_path: Path, log_at: Path | str) -> None:
     data = tmp_path / "questions.csv"
     data.write_text("id,question\n" + "".join(f"q{i},What is {i} plus one?\n" for i in range(ITEMS)))
-    log = tmp_path / "runs.sqlite"
+    log = log_at
     with ScriptedServer() as server:
         command = [
             sys.executable, "-m", "workbench.cli", "sweep", str(data), "--prompt", "{question}", "--id-column", "id",

@@ -24,6 +24,7 @@ import pytest
 
 from tests.conftest import ARTIFACTS
 from tests.support.jupyter import JupyterProcess, running_jupyter
+from tests.support.postgres import PASSWORD
 from tests.support.records import make_record
 from workbench.records import NOT_SENT, CallRecord, Egress, Locality, Privacy
 from workbench.runlog.store import Store
@@ -117,10 +118,16 @@ def _special() -> list[CallRecord]:
     ]  # fmt: skip
 
 
-@pytest.fixture(scope="module")
-def seeded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[CallRecord]]:
-    """A run log of N ordinary calls, the special calls, and one planted with secrets."""
-    path = tmp_path_factory.mktemp("log") / "runs.sqlite"
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def seeded(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path | str, list[CallRecord]]:
+    """A run log of N ordinary calls, the special calls, and one planted with secrets: a SQLite file, then a
+    PostgreSQL database whose URL carries a password (which no response may show)."""
+    path: Path | str = tmp_path_factory.mktemp("log") / "runs.sqlite"
+    if request.param == "postgresql":
+        pg = request.getfixturevalue("pg_server")
+        path = pg.with_password(pg.database())
     rng = random.Random(7)
     records = [_record(i, rng) for i in range(N)] + _special() + [_planted()]
     store = Store(path)
@@ -130,7 +137,9 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[CallRec
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory, seeded: tuple[Path, list[CallRecord]]) -> Iterator[JupyterProcess]:
+def server(
+    tmp_path_factory: pytest.TempPathFactory, seeded: tuple[Path | str, list[CallRecord]]
+) -> Iterator[JupyterProcess]:
     """A Jupyter server reading the seeded log (through WORKBENCH_STORE), an env secret in its environment."""
     root = tmp_path_factory.mktemp("root")
     home = tmp_path_factory.mktemp("jupyter")
@@ -426,12 +435,14 @@ def test_one_call_in_full(server: JupyterProcess, seeded) -> None:
 
 
 def test_no_response_carries_a_secret(server: JupyterProcess, seeded) -> None:
-    _, records = seeded
+    location, records = seeded
     bodies = [server.get("hybrid/api/totals").text, server.get("hybrid/api/calls", limit="500").text]
     bodies += [server.get(f"hybrid/api/calls/{r.call_id}").text for r in records]
     fragments = {s[i : i + 12] for s in (FAKE_KEY, ENV_SECRET) for i in range(8, len(s) - 12, 4)}
+    if isinstance(location, str):  # the log's URL is shown, its password masked
+        assert server.get("hybrid/api/totals").json()["store"] == location.replace(PASSWORD, "***")
     for body in bodies:
-        assert FAKE_KEY not in body and ENV_SECRET not in body
+        assert FAKE_KEY not in body and ENV_SECRET not in body and PASSWORD not in body
         assert not [f for f in fragments if f in body]
     planted = server.get("hybrid/api/calls/planted").json()["call"]
     assert "[REDACTED]" in planted["prompt"][0]["content"]
@@ -447,6 +458,8 @@ def test_another_log_by_store_parameter_and_a_missing_log(server: JupyterProcess
     store.close()
     assert server.get("hybrid/api/totals", store="other/runs.sqlite").json()["calls"] == 3
     assert server.get("hybrid/api/calls", store=str(other)).json()["total"] == 3
+    refused = server.get("hybrid/api/totals", store="postgresql://someone@example.com/db")
+    assert refused.status_code == 400 and "WORKBENCH_STORE" in refused.text
     missing = server.get("hybrid/api/totals", store="nowhere/runs.sqlite").json()
     assert missing["exists"] is False and missing["calls"] == 0
     assert not (server.root / "nowhere").exists(), "reading must never create a log"

@@ -1,4 +1,4 @@
-"""The SQLite run log: migrations, exact round trip, several writers at once."""
+"""The run log, on SQLite and on PostgreSQL: migrations, exact round trip, several writers at once."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from tests.support.postgres import columns
 from tests.support.records import make_record
 from workbench.records import CallRecord, Locality, Privacy
 from workbench.records.frame import records_frame
@@ -53,18 +54,20 @@ def full_record(**changes: object) -> CallRecord:
     return make_record(**{**FULL, **changes})
 
 
-def test_migrations_from_empty_create_the_schema(tmp_path: Path) -> None:
-    store = Store(tmp_path / "log.sqlite")
+def test_migrations_from_empty_create_the_schema(log_at: Path | str) -> None:
+    store = Store(log_at)
     assert store.migrations() == [name for name, _ in MIGRATIONS]
-    columns = [row[1] for row in sqlite3.connect(store.path).execute("PRAGMA table_info(calls)")]
-    # every field, and the replay look-up key (003); later migrations add columns at the end
-    assert sorted(columns) == sorted([f.name for f in fields(CallRecord)] + ["request_hash"])
-    assert sqlite3.connect(store.path).execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert Store(store.path).migrate() == []  # reopening applies nothing twice
+    # every field, and the replay look-up key (003); later migrations add columns at the end. PostgreSQL
+    # has SQLite's rowid as a column of its own.
+    extra = ["request_hash"] + (["rowid"] if isinstance(log_at, str) else [])
+    assert sorted(columns(log_at)) == sorted([f.name for f in fields(CallRecord)] + extra)
+    if isinstance(log_at, Path):
+        assert sqlite3.connect(log_at).execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert Store(log_at).migrate() == []  # reopening applies nothing twice
 
 
-def test_every_field_round_trips(tmp_path: Path) -> None:
-    store = Store(tmp_path / "log.sqlite")
+def test_every_field_round_trips(log_at: Path | str) -> None:
+    store = Store(log_at)
     full = full_record()
     sparse = full_record(
         call_id="c2",
@@ -120,15 +123,15 @@ def test_a_log_from_before_queue_time_migrates_with_null_for_old_calls(tmp_path:
     ]
 
 
-def test_two_processes_appending_at_once_lose_nothing(tmp_path: Path) -> None:
-    path = tmp_path / "shared.sqlite"
+def test_two_processes_appending_at_once_lose_nothing(log_at: Path | str) -> None:
+    path = log_at
     Store(path)
     script = textwrap.dedent(
         f"""
         import sys
         from tests.support.records import make_record
         from workbench.runlog.store import Store
-        store = Store({str(path)!r})
+        store = Store({str(path)!r})  # a file or a URL
         for i in range(150):
             store.append(make_record(call_id=f"{{sys.argv[1]}}-{{i}}", started_at=float(i)))
         """

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.postgres import refuse_inserts
 from tests.support.records import make_record
 from workbench.errors import NotRecorded, StoreError
 from workbench.runlog.spool import spool_paths
@@ -34,7 +35,7 @@ def hybrid(*args: str, store: Path, prefix: tuple[str, ...] = ()) -> subprocess.
     )
 
 
-def seeded(path: Path, n: int = 3) -> Store:
+def seeded(path: Path | str, n: int = 3) -> Store:
     store = Store(path)
     store.append_many([make_record(target=f"t{i}", started_at=1_000.0 + i) for i in range(n)])
     return store
@@ -89,16 +90,16 @@ def test_a_call_the_damaged_log_cannot_take_is_spooled_reported_and_recovered_on
     assert Store(log, readonly=True).count() == 4
 
 
-def test_a_failed_append_is_kept_in_memory_and_written_by_the_next_one(tmp_path: Path) -> None:
-    log = tmp_path / "runs.sqlite"
-    store = seeded(log)
-    store._conn.execute("CREATE TRIGGER refuse BEFORE INSERT ON calls BEGIN SELECT RAISE(FAIL, 'disk full'); END")
+def test_a_failed_append_is_kept_in_memory_and_written_by_the_next_one(log_at: Path | str) -> None:
+    store = seeded(log_at)
+    refuse_inserts(log_at)
     first = make_record(target="first")
     with pytest.raises(NotRecorded) as caught:
         store.append(first)
     assert caught.value.call_ids == (first.call_id,)
+    assert "disk full" in str(caught.value)
     assert caught.value.spool is not None and Path(caught.value.spool).is_file()
-    store._conn.execute("DROP TRIGGER refuse")
+    refuse_inserts(log_at, False)
     store.append(make_record(target="second"))
     assert sorted(r.target for r in store.records()) == ["first", "second", "t0", "t1", "t2"]
     assert not Path(caught.value.spool).exists()
@@ -284,7 +285,7 @@ def test_kill_9_mid_run_leaves_the_log_readable(tmp_path: Path) -> None:
     store = Store(log)
     count = store.count()
     assert count > 3
-    assert store._conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert store._backend._conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     store.append(make_record(target="after"))
     assert store.count() == count + 1
 
@@ -301,6 +302,7 @@ conn.execute("COMMIT")
 APPEND_FOREVER = """
 import sys
 from workbench.runlog.store import Store
+from tests.support.postgres import refuse_inserts
 from tests.support.records import make_record
 store = Store(sys.argv[1])
 print("writing", flush=True)

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 import workbench
+from tests.support.postgres import refuse_inserts
 from tests.support.records import make_record
 from tests.support.scripted_server import ScriptedServer
 from workbench.errors import NotRecorded
@@ -63,7 +64,7 @@ def test_records_finishing_while_a_write_waits_share_the_next_transaction_and_th
 def test_a_failed_group_write_reaches_every_waiter_and_keeps_the_calls_in_the_spool(tmp_path: Path) -> None:
     log = tmp_path / "runs.sqlite"
     store = Store(log)
-    store._conn.execute("CREATE TRIGGER refuse BEFORE INSERT ON calls BEGIN SELECT RAISE(FAIL, 'disk full'); END")
+    refuse_inserts(log)
     records = [make_record(target=f"t{i}") for i in range(3)]
 
     async def scenario() -> list[BaseException | None]:
@@ -72,7 +73,7 @@ def test_a_failed_group_write_reaches_every_waiter_and_keeps_the_calls_in_the_sp
     outcomes = asyncio.run(scenario())
     assert all(isinstance(o, NotRecorded) for o in outcomes)
     assert {r.call_id for r in read_spool(log)} == {r.call_id for r in records}
-    store._conn.execute("DROP TRIGGER refuse")
+    refuse_inserts(log, False)
     asyncio.run(store.aappend(make_record(target="next")))
     assert Store(log, readonly=True).count() == 4
 

@@ -1,4 +1,5 @@
-"""The ``%hybrid`` line forms: ``targets``, ``dashboard``, ``store [PATH]``, ``replay [MODE]``, ``explore VARIABLE``.
+"""The ``%hybrid`` line forms: ``targets``, ``dashboard``, ``store [PATH|URL]``, ``replay [MODE]``,
+``explore VARIABLE``.
 
 Each is one small function of the magic's state (:class:`LineState`), so the cell magic in
 :mod:`workbench.magic` stays parsing and hand-over only.
@@ -29,7 +30,7 @@ class LineState:
     settings: Any
     """The ``Hybrid`` configurable (``%config Hybrid``)."""
     plots: Dashboard | None = None
-    plots_store: Path | None = None
+    plots_store: Path | str | None = None
     namespace: dict[str, Any] = field(default_factory=dict)
     """The notebook's variables (``explore`` reads one)."""
 
@@ -61,7 +62,9 @@ def _store(state: LineState, rest: list[str]) -> Any:
     from workbench import ui
 
     if rest:
-        path = str(Path(rest[0]).expanduser())
+        from workbench.runlog.location import is_url
+
+        path = rest[0] if is_url(rest[0]) else str(Path(rest[0]).expanduser())
         open_run_log(state, path)  # opens (and migrates) it, or says why not, before switching
         state.settings.store_path = path
         state.drop_dashboard()
@@ -116,7 +119,7 @@ def _explore(state: LineState, rest: list[str]) -> Any:
 _LINE_FORMS: dict[str, tuple[Callable[[LineState, list[str]], Any], int, str]] = {
     "targets": (_targets, 0, "no arguments"),
     "dashboard": (_dashboard, 0, "no arguments"),
-    "store": (_store, 1, "one PATH"),
+    "store": (_store, 1, "one PATH or postgresql:// URL"),
     "replay": (_replay, 1, f"one of {'|'.join(REPLAY_MODES)}"),
     "explore": (_explore, 3, "an Outcomes variable, or a Sweep variable with edge=TARGET cloud=TARGET"),
 }

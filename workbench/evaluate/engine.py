@@ -16,7 +16,6 @@ import os
 import sys
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from workbench.errors import ConfigError
@@ -142,7 +141,7 @@ def _open(store: Store | str | os.PathLike[str] | bool) -> Store | None:
         return store
     if store is False:
         return None
-    return open_store(None if store is True else Path(store))
+    return open_store(None if store is True else store)  # a path or a postgresql:// URL (Path() would mangle it)
 
 
 def _targets(targets: Sequence[str | Target], prices: Mapping[str, Price]) -> list[Target]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from typing import Any
 
 from workbench.records import COLUMNS, CallRecord
@@ -16,8 +15,13 @@ BOOL_COLUMNS = ("tokens_estimated", "replayed")
 """Columns holding 0 or 1."""
 _STORED = (*COLUMNS, "request_hash")  # request_hash: provenance["request_hash"], indexed for replay look-ups
 
-INSERT_SQL = f"INSERT OR IGNORE INTO calls ({', '.join(_STORED)}) VALUES ({', '.join('?' for _ in _STORED)})"
-"""The one statement that appends a row made by :func:`to_row` (a call id already there is left as it is)."""
+INSERT_SQL = (
+    f"INSERT INTO calls ({', '.join(_STORED)}) VALUES ({', '.join('?' for _ in _STORED)})"
+    " ON CONFLICT (call_id) DO NOTHING"
+)
+"""The one statement that appends a row made by :func:`to_row` (a call id already there is left as it is).
+
+SQLite and PostgreSQL both take it (:mod:`workbench.runlog.backends`)."""
 
 
 def to_row(record: CallRecord) -> tuple[Any, ...]:
@@ -32,8 +36,11 @@ def to_row(record: CallRecord) -> tuple[Any, ...]:
     return tuple(data[name] for name in _STORED)
 
 
-def decoded(row: sqlite3.Row) -> dict[str, Any]:
-    """A row as a dict of Python values; a column this version does not know of is left out, one it needs is None."""
+def decoded(row: Any) -> dict[str, Any]:
+    """A row (``sqlite3.Row``, or the PostgreSQL backend's) as a dict of Python values.
+
+    A column this version does not know of is left out, one it needs is None.
+    """
     data = {name: None for name in COLUMNS} | {k: v for k, v in dict(row).items() if k in _STORED}
     data["provenance"] = data["provenance"] or "{}"  # calls recorded before 003_provenance have none
     data["params"] = data["params"] or "{}"
@@ -46,6 +53,6 @@ def decoded(row: sqlite3.Row) -> dict[str, Any]:
     return data
 
 
-def from_row(row: sqlite3.Row) -> CallRecord:
+def from_row(row: Any) -> CallRecord:
     """The record a ``calls`` row holds."""
     return CallRecord.from_dict(decoded(row))

@@ -2,7 +2,8 @@
 
 When an append fails (a read-only or damaged file, a newer schema), the records go to the spool:
 ``RUNLOG.unrecorded.jsonl`` beside the run log, or, where that folder is not writable, a file
-under ``$XDG_CACHE_HOME/hybrid-workbench/unrecorded/`` named after the run log's path. The next
+under ``$XDG_CACHE_HOME/hybrid-workbench/unrecorded/`` named after the run log's path. A
+PostgreSQL log (a URL, its password masked) has only the second, named after the URL. The next
 writer that opens the run log, or ``hybrid store recover``, writes them in (once: the call id is
 the key) and removes the spool.
 """
@@ -16,20 +17,24 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from workbench.records import CallRecord
+from workbench.runlog.location import is_url, masked
 
 __all__ = ["read_spool", "remove_spool", "spool_paths", "write_spool"]
 
 
-def spool_paths(log_path: Path) -> tuple[Path, Path]:
-    """Where the unrecorded calls of ``log_path`` are kept: beside it, else in the user's cache."""
-    resolved = log_path.expanduser().resolve()
+def spool_paths(log_path: Path | str) -> tuple[Path, ...]:
+    """Where the unrecorded calls of a log are kept: beside its file, else in the user's cache (a URL: the cache)."""
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "hybrid-workbench" / "unrecorded"
+    if is_url(log_path):
+        where = masked(str(log_path))  # the same log whichever way the password was given
+        return (cache / f"postgresql-{hashlib.sha256(where.encode()).hexdigest()[:16]}.jsonl",)
+    resolved = Path(log_path).expanduser().resolve()
     beside = resolved.with_name(resolved.name + ".unrecorded.jsonl")
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     digest = hashlib.sha256(str(resolved).encode()).hexdigest()[:16]
-    return beside, cache / "hybrid-workbench" / "unrecorded" / f"{resolved.name}-{digest}.jsonl"
+    return beside, cache / f"{resolved.name}-{digest}.jsonl"
 
 
-def write_spool(records: Iterable[CallRecord], log_path: Path) -> Path:
+def write_spool(records: Iterable[CallRecord], log_path: Path | str) -> Path:
     """Append ``records`` durably to the first writable spool file of ``log_path``; return it.
 
     Raises :class:`OSError` when neither place can be written.
@@ -50,7 +55,7 @@ def write_spool(records: Iterable[CallRecord], log_path: Path) -> Path:
     raise last
 
 
-def read_spool(log_path: Path) -> list[CallRecord]:
+def read_spool(log_path: Path | str) -> list[CallRecord]:
     """Every spooled record of ``log_path``, once each (the last copy of a call id wins), oldest first."""
     found: dict[str, CallRecord] = {}
     for path in spool_paths(log_path):
@@ -63,7 +68,7 @@ def read_spool(log_path: Path) -> list[CallRecord]:
     return sorted(found.values(), key=lambda r: r.started_at)
 
 
-def remove_spool(log_path: Path) -> None:
+def remove_spool(log_path: Path | str) -> None:
     """Remove the spool files of ``log_path`` (after their records were written)."""
     for path in spool_paths(log_path):
         path.unlink(missing_ok=True)

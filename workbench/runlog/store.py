@@ -1,12 +1,12 @@
-"""The run log: every call recorded in SQLite (WAL), safe from several processes at once.
+"""The run log: every call recorded, in SQLite (a file, WAL) or PostgreSQL (a URL), safe from several processes.
 
 The schema grows by small named migrations, applied in order and recorded in
-``_migrations``. Appends are durable (``synchronous=FULL``) and take the write lock up
-front (``BEGIN IMMEDIATE``) so concurrent writers queue instead of failing. The runner awaits
-:meth:`Store.aappend`: the same durable append in a worker thread, records that finish together
-sharing one transaction.
+``_migrations``. Appends are durable and idempotent on the call id; the database's differences
+(SQLite's ``BEGIN IMMEDIATE`` write lock, PostgreSQL's pool and reconnects) live in
+:mod:`workbench.runlog.backends`. The runner awaits :meth:`Store.aappend`: the same durable
+append in a worker thread, records that finish together sharing one transaction.
 
-``Store(path)`` opens for writing: it creates and migrates the log, refuses a log migrated by a
+``Store(path_or_url)`` opens for writing: it creates and migrates the log, refuses a log migrated by a
 newer version, and writes in any calls spooled earlier (:mod:`workbench.runlog.spool`). An append that
 fails raises :class:`~workbench.errors.NotRecorded` after keeping the records in memory and in
 the spool. ``Store(path, readonly=True)`` only reads: it never creates, migrates or locks the file.
@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 import os
-import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -24,8 +23,9 @@ from typing import TYPE_CHECKING, Any
 
 from workbench.errors import NotRecorded, StoreError
 from workbench.records import CallRecord, CallStart
-from workbench.runlog.faults import connect, explain, with_lock_retry
+from workbench.runlog.backends import open_backend
 from workbench.runlog.group_commit import GroupCommit
+from workbench.runlog.location import default_location, is_url
 from workbench.runlog.rows import COLUMNS, INSERT_SQL, decoded, from_row, to_row
 from workbench.runlog.schema import MIGRATIONS
 from workbench.runlog.spool import read_spool, remove_spool, write_spool
@@ -34,22 +34,35 @@ from workbench.runner.sinks import BaseSink
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["COLUMNS", "MIGRATIONS", "Store", "default_store_path", "open_store"]
+__all__ = ["COLUMNS", "MIGRATIONS", "Store", "default_location", "default_store_path", "open_store"]
 
 log = logging.getLogger("workbench")
 
 def default_store_path() -> Path:
-    """``$WORKBENCH_STORE``, else ``.workbench/runs.sqlite`` under the working directory."""
-    return Path(os.environ.get("WORKBENCH_STORE") or Path.cwd() / ".workbench" / "runs.sqlite")
+    """The local run log file: ``$WORKBENCH_STORE`` when it is a path, else ``.workbench/runs.sqlite`` here.
+
+    Where ``$WORKBENCH_STORE`` is a PostgreSQL URL, local files beside the log still go to
+    ``.workbench/``; :func:`~workbench.runlog.location.default_location` is the log itself.
+    """
+    location = default_location()
+    return location if isinstance(location, Path) else Path.cwd() / ".workbench" / "runs.sqlite"
 
 
-_open: dict[Path, Store] = {}
+Location = str | os.PathLike[str]
+_open: dict[Path | str, Store] = {}
 _open_lock = threading.Lock()
 
 
-def open_store(path: str | os.PathLike[str] | None = None) -> Store:
-    """The process's one open writable :class:`Store` for ``path`` (default: :func:`default_store_path`)."""
-    where = Path(path if path is not None else default_store_path()).expanduser().resolve()
+def _key(location: Location) -> Path | str:
+    return str(location) if is_url(location) else Path(location).expanduser().resolve()
+
+
+def open_store(location: Location | None = None) -> Store:
+    """The process's one open writable :class:`Store` for a path or ``postgresql://`` URL.
+
+    The default is ``$WORKBENCH_STORE``, else ``.workbench/runs.sqlite`` here.
+    """
+    where = _key(location if location is not None else default_location())
     with _open_lock:
         if where not in _open:
             _open[where] = Store(where)
@@ -57,22 +70,27 @@ def open_store(path: str | os.PathLike[str] | None = None) -> Store:
 
 
 class Store(BaseSink):
-    """A SQLite run log. Use it as a sink: every finished record is appended."""
+    """A run log, SQLite or PostgreSQL. Use it as a sink: every finished record is appended."""
 
-    def __init__(self, path: str | os.PathLike[str] | None = None, *, readonly: bool = False) -> None:
-        self.path = Path(path) if path is not None else default_store_path()
+    def __init__(self, location: Location | None = None, *, readonly: bool = False) -> None:
+        chosen = location if location is not None else default_location()
+        self._backend = open_backend(str(chosen) if is_url(chosen) else Path(chosen), readonly=readonly)
+        self.path: Path | str = self._backend.path
+        """Where the log is: the SQLite file, or the PostgreSQL URL with its password masked."""
         self.readonly = readonly
-        self._lock = threading.Lock()
         self._pending: list[CallRecord] = []
         self._watchers: list[Callable[[Sequence[CallRecord]], None]] = []
         self._group = GroupCommit(self.append_many)
-        self._conn = connect(self.path, readonly=readonly)
-        self.newer = self._unknown_migrations()
-        """Migrations applied by a newer version of the workbench; such a log is only read."""
+        try:
+            self.newer = self._unknown_migrations()
+            """Migrations applied by a newer version of the workbench; such a log is only read."""
+        except StoreError:
+            self._backend.close()
+            raise
         if readonly:
             return
         if self.newer:
-            self._conn.close()
+            self._backend.close()
             raise StoreError(
                 f"The run log at {self.path} was migrated by a newer hybrid-workbench (unknown migration "
                 f"{', '.join(self.newer)}); this version only reads it. Upgrade (pip install -U hybrid-workbench), "
@@ -86,41 +104,15 @@ class Store(BaseSink):
 
     def _unknown_migrations(self) -> list[str]:
         known = {name for name, _ in MIGRATIONS}
-        try:
-            has_table = self._conn.execute(
-                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_migrations'"
-            ).fetchone()
-            applied = [row[0] for row in self._conn.execute("SELECT name FROM _migrations")] if has_table else []
-        except sqlite3.Error as exc:
-            self._conn.close()
-            raise explain(exc, self.path, "read") from exc
-        return [name for name in applied if name not in known]
+        return [name for name in self._backend.applied() if name not in known]
 
     def migrate(self) -> list[str]:
         """Apply the migrations not yet applied; return their names."""
-
-        def apply() -> list[str]:
-            applied: list[str] = []
-            with self._lock, self._transaction():  # also proves, before any call is made, that the log takes writes
-                self._conn.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
-                done = {row[0] for row in self._conn.execute("SELECT name FROM _migrations")}
-                for name, sql in MIGRATIONS:
-                    if name in done:
-                        continue
-                    for statement in filter(str.strip, sql.split(";")):
-                        self._conn.execute(statement)
-                    self._conn.execute("INSERT INTO _migrations VALUES (?, datetime('now'))", (name,))
-                    applied.append(name)
-            return applied
-
         try:
-            return with_lock_retry(self.path, "open", apply)
-        except sqlite3.Error as exc:
-            self._conn.close()
-            raise explain(exc, self.path, "open") from exc
-
-    def _transaction(self) -> _Transaction:
-        return _Transaction(self._conn)
+            return self._backend.migrate(MIGRATIONS)
+        except StoreError:
+            self._backend.close()
+            raise
 
     def append(self, record: CallRecord) -> None:
         """Append one record, durably."""
@@ -175,16 +167,13 @@ class Store(BaseSink):
         return lambda: self._watchers.remove(callback) if callback in self._watchers else None
 
     def _write(self, records: Sequence[CallRecord]) -> None:
-        rows = [to_row(r) for r in records]
+        self._backend.write(INSERT_SQL, [to_row(r) for r in records])
 
-        def insert() -> None:
-            with self._lock, self._transaction():
-                self._conn.executemany(INSERT_SQL, rows)
-
-        try:
-            with_lock_retry(self.path, "write to", insert)
-        except sqlite3.Error as exc:
-            raise explain(exc, self.path, "write to") from exc
+    def write_rows(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Run a write (``?`` placeholders) once per row, in one transaction; a :class:`StoreError` when it fails."""
+        if self.readonly:
+            raise StoreError(f"{self!r} was opened read-only; open it with Store(path) to record.")
+        self._backend.write(sql, rows)
 
     def recover(self) -> int:
         """Write in the calls spooled for this log (by this or any process); return how many were new."""
@@ -205,12 +194,8 @@ class Store(BaseSink):
         """Sink hook: append the finished record."""
         self.append(record)
 
-    def _rows(self, sql: str, args: Sequence[Any]) -> list[sqlite3.Row]:
-        try:
-            with self._lock:
-                return list(self._conn.execute(sql, args))
-        except sqlite3.Error as exc:
-            raise explain(exc, self.path, "read") from exc
+    def _rows(self, sql: str, args: Sequence[Any]) -> list[Any]:
+        return self._backend.rows(sql, args)
 
     def records(
         self, *, run_id: str | None = None, target: str | None = None, limit: int | None = None
@@ -247,8 +232,8 @@ class Store(BaseSink):
         return [row[0] for row in self._rows("SELECT name FROM _migrations ORDER BY rowid", ())]
 
     def close(self) -> None:
-        """Close the connection."""
-        self._conn.close()
+        """Close the connection(s)."""
+        self._backend.close()
 
     @staticmethod
     def _select(*, run_id: str | None, target: str | None, limit: int | None) -> tuple[str, Sequence[Any]]:
@@ -266,16 +251,3 @@ class Store(BaseSink):
             sql += " LIMIT ?"
             args.append(limit)
         return sql, args
-
-
-class _Transaction:
-    """``BEGIN IMMEDIATE`` ... ``COMMIT``, or ``ROLLBACK`` on error."""
-
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self._conn = conn
-
-    def __enter__(self) -> None:
-        self._conn.execute("BEGIN IMMEDIATE")
-
-    def __exit__(self, exc_type: object, *_: object) -> None:
-        self._conn.execute("ROLLBACK" if exc_type else "COMMIT")

@@ -9,13 +9,12 @@ are never read as answers; :func:`judge_records` finds them.
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from workbench.records import CallRecord
-from workbench.runlog.faults import explain, with_lock_retry
 from workbench.runlog.rows import from_row
 from workbench.runlog.store import Store
 
@@ -24,6 +23,11 @@ __all__ = ["GradeRow", "judge_records", "read_grades", "sweep_names", "sweep_rec
 # The indexed expression, spelled the same in every query. A provenance holding NaN or Infinity (a
 # routing threshold) is not JSON to SQLite, and json_extract would fail the whole statement on it.
 _NAME = "CASE WHEN json_valid(provenance) THEN json_extract(provenance, '$.sweep.name') END"
+_WRITE_GRADE = (
+    "INSERT INTO grades (call_id, grader, version, score, reason, graded_at) VALUES (?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT (call_id, grader, version) DO UPDATE"
+    " SET score = excluded.score, reason = excluded.reason, graded_at = excluded.graded_at"
+)
 _JUDGED = "CASE WHEN json_valid(provenance) THEN json_extract(provenance, '$.judge.sweep') END"
 
 
@@ -39,7 +43,7 @@ class GradeRow:
     graded_at: float = 0.0
 
 
-def _rows(store: Store, sql: str, args: Sequence[object]) -> list[sqlite3.Row]:
+def _rows(store: Store, sql: str, args: Sequence[object]) -> list[Any]:
     return store._rows(sql, args)
 
 
@@ -83,11 +87,4 @@ def write_grades(store: Store, grades: Sequence[GradeRow]) -> None:
     now = time.time()
     rows = [(g.call_id, g.grader, g.version, g.score, g.reason, g.graded_at or now) for g in grades]
 
-    def insert() -> None:
-        with store._lock, store._transaction():
-            store._conn.executemany("INSERT OR REPLACE INTO grades VALUES (?, ?, ?, ?, ?, ?)", rows)
-
-    try:
-        with_lock_retry(store.path, "write to", insert)
-    except sqlite3.Error as exc:
-        raise explain(exc, store.path, "write to") from exc
+    store.write_rows(_WRITE_GRADE, rows)

@@ -30,14 +30,18 @@ class HybridWorkbench(Configurable):
     store_path = Unicode(
         "",
         config=True,
-        help="The run log the sidebar reads. Default: $WORKBENCH_STORE, else .workbench/runs.sqlite "
-        "under the server's root directory.",
+        help="The run log the sidebar reads (a path or a postgresql:// URL). Default: $WORKBENCH_STORE, "
+        "else .workbench/runs.sqlite under the server's root directory.",
     )
 
 
-def store_path_for(configured: str, root_dir: str | os.PathLike[str]) -> Path:
-    """The run log to read: ``configured``, else ``$WORKBENCH_STORE``, else under ``root_dir``."""
+def store_path_for(configured: str, root_dir: str | os.PathLike[str]) -> Path | str:
+    """The run log to read: ``configured``, else ``$WORKBENCH_STORE`` (a path or URL), else under ``root_dir``."""
+    from workbench.runlog.location import is_url
+
     chosen = configured or os.environ.get("WORKBENCH_STORE", "")
+    if is_url(chosen):
+        return chosen
     if chosen:
         path = Path(chosen).expanduser()
         return path if path.is_absolute() else Path(root_dir) / path
@@ -59,4 +63,6 @@ def _load_jupyter_server_extension(serverapp: Any) -> None:
     web_app.settings["hybrid_store_path"] = lambda: store_path_for(settings.store_path, root_dir)
     web_app.add_handlers(".*$", handlers(web_app.settings["base_url"]))
     serverapp.contents_manager.register_pre_save_hook(drop_live_outputs)
-    serverapp.log.info("Hybrid Workbench: run log at %s", store_path_for(settings.store_path, root_dir))
+    from workbench.runlog.location import masked
+
+    serverapp.log.info("Hybrid Workbench: run log at %s", masked(str(store_path_for(settings.store_path, root_dir))))

@@ -10,8 +10,10 @@
   edge/cloud, TTFT percentiles by target, calls that sent flagged data off the device, and the
   palette. Replayed calls are left out of spend and percentiles unless ``replayed=include``.
 
-``store`` picks another run log (a path relative to the server's root directory, or absolute);
-without it the server's configured log is read (see :class:`workbench.server.HybridWorkbench`).
+``store`` picks another run log file (a path relative to the server's root directory, or absolute;
+never a URL: a PostgreSQL log is configured, not asked for); without it the server's configured
+log is read (see :class:`workbench.server.HybridWorkbench`), a file or a PostgreSQL URL. A
+PostgreSQL server that cannot be reached answers 503 with the reason, its password masked.
 Every text is passed through :func:`workbench.privacy.redact_secrets`; figures come formatted
 (:mod:`workbench.server.present`), so the browser formats none.
 """
@@ -29,7 +31,9 @@ from jupyter_server.base.handlers import APIHandler
 from jupyter_server.utils import url_path_join
 from tornado import web
 
+from workbench.errors import StoreError
 from workbench.privacy import redact_secrets
+from workbench.runlog.location import is_url, masked
 from workbench.server import queries, totals
 
 __all__ = ["API_ROOT", "CallHandler", "CallsHandler", "TotalsHandler", "handlers"]
@@ -43,29 +47,37 @@ class _RunLogHandler(APIHandler):
     """Shared by the run-log handlers: which log to read, and reading it off the event loop."""
 
     auth_resource = "hybrid_runs"
+    _exists = False
 
-    def store_path(self) -> Path:
+    def store_path(self) -> Path | str:
         """The run log this request reads: ``?store=`` (relative to the root directory), else the configured one."""
-        default: Callable[[], Path] = self.settings["hybrid_store_path"]
+        default: Callable[[], Path | str] = self.settings["hybrid_store_path"]
         asked = self.get_query_argument("store", "").strip()
         if not asked:
             return default()
+        if is_url(asked) or "://" in asked:
+            raise web.HTTPError(400, "store takes a run log file's path; a PostgreSQL log is set in WORKBENCH_STORE")
         path = Path(asked).expanduser()
         return path if path.is_absolute() else Path(self.settings["hybrid_root_dir"]) / path
 
-    async def query(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[Path, Any]:
-        """Run ``fn(conn, ...)`` in a worker thread on a fresh read-only connection (``None`` if no log)."""
+    async def query(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[Path | str, Any]:
+        """Run ``fn(conn, ...)`` in a worker thread on a read-only connection (``None`` if no log)."""
         path = self.store_path()
+        self._exists = False
 
         def work() -> Any:
             conn = queries.open_readonly(path)
+            self._exists = conn is not None or (isinstance(path, Path) and path.is_file())
             try:
                 return fn(conn, *args, **kwargs)
             finally:
                 if conn is not None:
                     conn.close()
 
-        return path, await asyncio.to_thread(work)
+        try:
+            return path, await asyncio.to_thread(work)
+        except StoreError as exc:
+            raise web.HTTPError(503, redact_secrets(masked(str(exc)))) from None
 
     def boolean(self, name: str) -> bool | None:
         """The query argument ``name`` as true/false; ``None`` when absent; 400 when neither."""
@@ -86,10 +98,11 @@ class _RunLogHandler(APIHandler):
             run_id=self.get_query_argument("run", "") or None,
         )
 
-    def reply(self, path: Path, body: dict[str, Any]) -> None:
-        """Send ``body`` with the log's path (redacted), as JSON."""
+    def reply(self, path: Path | str, body: dict[str, Any]) -> None:
+        """Send ``body`` with the log's path or URL (password masked, redacted), as JSON."""
         self.set_header("Cache-Control", "no-store")
-        self.finish(json.dumps({"store": redact_secrets(str(path)), "exists": path.is_file(), **body}))
+        shown = masked(path) if isinstance(path, str) else redact_secrets(str(path))
+        self.finish(json.dumps({"store": shown, "exists": self._exists, **body}))
 
 
 class CallsHandler(_RunLogHandler):

@@ -1,7 +1,8 @@
 """Read-only queries over the run log's ``calls`` table, for the JupyterLab sidebar: pages of calls, one call.
 
-Connections are opened read-only (``mode=ro``): the server never creates, migrates or writes a
-run log. Which calls a page holds is decided in SQL with the record's own rules
+Connections are opened read-only (SQLite's ``mode=ro``, PostgreSQL's read-only transactions,
+through :func:`workbench.runlog.backends.open_reader`): the server never creates, migrates or
+writes a run log. Which calls a page holds is decided in SQL with the record's own rules
 (:mod:`workbench.server.rules`); each call is then shown by :mod:`workbench.server.present`,
 which formats its figures, removes secrets and masks personal data. The summary is in
 :mod:`workbench.server.totals`.
@@ -9,13 +10,12 @@ which formats its figures, removes secrets and masks personal data. The summary 
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 from workbench.records import CallRecord
+from workbench.runlog.backends import Reader, open_reader
 from workbench.runlog.rows import from_row as record_from_row
 from workbench.server import present
 from workbench.server.rules import FLAGGED_OFF_DEVICE_SQL
@@ -54,22 +54,12 @@ class CallFilter:
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", args
 
 
-def open_readonly(path: str | Path) -> sqlite3.Connection | None:
-    """A read-only connection to the run log at ``path``; ``None`` if there is no log there yet."""
-    path = Path(path)
-    if not path.is_file():
-        return None
-    conn = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True, timeout=5)
-    conn.row_factory = sqlite3.Row
-    conn.execute("PRAGMA busy_timeout=5000")
-    conn.execute("PRAGMA mmap_size=268435456")  # a full read maps the file instead of ~4,000 read() calls
-    if conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='calls'").fetchone() is None:
-        conn.close()
-        return None
-    return conn
+def open_readonly(location: str | Path) -> Reader | None:
+    """A read-only connection to the run log at a path or ``postgresql://`` URL; ``None`` if there is no log yet."""
+    return open_reader(location)
 
 
-def list_calls(conn: sqlite3.Connection, where: CallFilter, *, limit: int = 50, offset: int = 0) -> dict[str, Any]:
+def list_calls(conn: Reader, where: CallFilter, *, limit: int = 50, offset: int = 0) -> dict[str, Any]:
     """One page of calls, newest first, and how many calls match ``where`` in all."""
     limit = max(1, min(int(limit), MAX_PAGE))
     offset = max(0, int(offset))
@@ -82,13 +72,13 @@ def list_calls(conn: sqlite3.Connection, where: CallFilter, *, limit: int = 50, 
     return {"total": total, "limit": limit, "offset": offset, "calls": [present.row(record_from_row(r)) for r in rows]}
 
 
-def call_record(conn: sqlite3.Connection, call_id: str) -> CallRecord | None:
+def call_record(conn: Reader, call_id: str) -> CallRecord | None:
     """The :class:`~workbench.records.CallRecord` with this id, or ``None``."""
     row = conn.execute("SELECT * FROM calls WHERE call_id = ?", [call_id]).fetchone()
     return None if row is None else record_from_row(row)
 
 
-def call_detail(conn: sqlite3.Connection, call_id: str, *, reveal: bool = False) -> dict[str, Any] | None:
+def call_detail(conn: Reader, call_id: str, *, reveal: bool = False) -> dict[str, Any] | None:
     """One call in full for the detail view (see :func:`workbench.server.present.detail`); ``None`` if absent."""
     record = call_record(conn, call_id)
     return None if record is None else present.detail(record, reveal=reveal)

@@ -39,8 +39,8 @@ LEFT_DEVICE_SQL = (
     "(privacy IS NOT NULL"
     " AND json_type(privacy, '$.entities') = 'object'"
     " AND json_extract(privacy, '$.entities') <> '{}'"
-    f" AND IFNULL(json_extract(privacy, '$.destination'), '') <> {_DEVICE}"
-    " AND IFNULL(json_extract(privacy, '$.action'), 'flag') = 'flag')"
+    f" AND coalesce(json_extract(privacy, '$.destination'), '') <> {_DEVICE}"
+    " AND coalesce(json_extract(privacy, '$.action'), 'flag') = 'flag')"
 )
 """:attr:`Privacy.left_device`: entities found, a destination off the device, the guard's action ``flag``."""
 

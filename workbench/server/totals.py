@@ -9,12 +9,11 @@ as text formatted by :mod:`workbench.ui.format`; the palette comes from ``workbe
 
 from __future__ import annotations
 
-import os
-import sqlite3
 import threading
 from typing import Any
 
 from workbench.records import NOT_SENT, Locality
+from workbench.runlog.backends import Reader
 from workbench.server.present import scrub
 from workbench.server.queries import CallFilter
 from workbench.server.rules import FLAGGED_OFF_DEVICE_SQL, TIMED_SQL
@@ -42,14 +41,20 @@ def percentile(ordered: list[float], q: float) -> float:
 
 def _tally_sql(where: CallFilter, include_replayed: bool) -> tuple[str, list[Any]]:
     # One pass, grouped: per target and locality, the counts, sums, and every counted TTFT (as text
-    # with 15 significant digits, SQLite's rendering: far below a clock's resolution).
-    counted = "1" if include_replayed else "(replayed = 0)"
+    # with 15 significant digits in SQLite, shortest exact in PostgreSQL: far below a clock's resolution).
+    # Written in the SQL both databases take: counts of CASE, not sums of comparisons.
+    counted = "(1 = 1)" if include_replayed else "(replayed = 0)"
     clauses, args = where.clauses()
+
+    def tally(condition: str) -> str:
+        return f"count(CASE WHEN {condition} THEN 1 END)"
+
+    unsent = f"cost_basis = '{NOT_SENT}'"
     sql = (
-        f"SELECT target, locality, count(*), sum(replayed <> 0), sum(cost_basis = '{NOT_SENT}'), sum({counted}),"
-        f" IFNULL(sum(CASE WHEN {counted} THEN cost_usd END), 0.0), sum({counted} AND cost_usd IS NULL),"
-        f" sum(error_type IS NOT NULL), sum({FLAGGED_OFF_DEVICE_SQL}), max(started_at),"
-        f" group_concat(CASE WHEN {counted} AND {TIMED_SQL} THEN ttft_s END)"
+        f"SELECT target, locality, count(*), {tally('replayed <> 0')}, {tally(unsent)},"
+        f" {tally(counted)}, coalesce(sum(CASE WHEN {counted} THEN cost_usd END), 0.0),"
+        f" {tally(f'{counted} AND cost_usd IS NULL')}, count(error_type), {tally(FLAGGED_OFF_DEVICE_SQL)},"
+        f" max(started_at), group_concat(CASE WHEN {counted} AND {TIMED_SQL} THEN ttft_s END)"
         f" FROM calls WHERE {' AND '.join(['rowid > ?', *clauses])} GROUP BY target, locality"
     )
     return sql, args
@@ -134,19 +139,6 @@ class _Tally:
         }
 
 
-def _fingerprint(conn: sqlite3.Connection) -> tuple[Any, ...]:
-    """Changes whenever a call is added or removed: the database and WAL files' sizes and times, count, last rowid."""
-    path = conn.execute("PRAGMA database_list").fetchone()[2]
-    stats: list[Any] = [path]
-    for name in (path, path + "-wal"):
-        try:
-            st = os.stat(name)
-            stats += [st.st_size, st.st_mtime_ns]
-        except OSError:
-            stats += [None, None]
-    return (*stats, *conn.execute("SELECT count(*), IFNULL(max(rowid), 0) FROM calls").fetchone())
-
-
 def palette() -> dict[str, Any]:
     """The colours of ``workbench/ui/style.json`` the sidebar and status bar use: by locality, and by state."""
     return {"locality": dict(style()["locality"]), "state": dict(style()["state"])}
@@ -157,7 +149,7 @@ _tallies_lock = threading.Lock()
 
 
 def totals(
-    conn: sqlite3.Connection | None, where: CallFilter | None = None, *, include_replayed: bool = False
+    conn: Reader | None, where: CallFilter | None = None, *, include_replayed: bool = False
 ) -> dict[str, Any]:
     """The calls ``where`` keeps at a glance: counts, cost by locality and edge/cloud, TTFT percentiles, flagged.
 
@@ -171,7 +163,7 @@ def totals(
         empty = _Tally(where, include_replayed)
         empty.add([])
         return {**empty.summary, "palette": palette()}
-    key = _fingerprint(conn)
+    key = conn.fingerprint()
     path, count, max_rowid = key[0], key[-2], key[-1]
     with _tallies_lock:
         name = (path, where, include_replayed)

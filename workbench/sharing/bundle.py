@@ -15,7 +15,8 @@ from typing import Any
 
 from workbench.errors import BundleError, StoreError
 from workbench.records import CallRecord
-from workbench.runlog.store import Store, default_store_path
+from workbench.runlog.location import default_location, is_url
+from workbench.runlog.store import Store
 
 __all__ = ["FORMAT", "BundleError", "ExportSummary", "export_bundle", "read_log", "select_calls", "verify_bundle"]
 
@@ -182,8 +183,9 @@ def export_bundle(
     if isinstance(store, Store):
         everything = store.records()
     else:
-        log_path = Path(store) if store is not None else default_store_path()
-        everything = Store(log_path, readonly=True).records() if log_path.exists() else []  # no log: no calls
+        location = store if store is not None else default_location()
+        there = is_url(location) or Path(location).exists()  # no log file: no calls
+        everything = Store(location, readonly=True).records() if there else []
     records, cells = select_calls(notebook, everything)
     other_calls = _other_calls(everything, records)
     notebook, records, stripped = check_secrets(notebook, records, strip=strip_secrets)
