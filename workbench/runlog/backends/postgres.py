@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from workbench.errors import StoreError
-from workbench.runlog.backends import Migrations
+from workbench.runlog.backends.base import Migrations
 from workbench.runlog.backends.pg_schema import MIGRATIONS_TABLE, pg_sql
 from workbench.runlog.location import masked
 

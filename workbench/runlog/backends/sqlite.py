@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote
 
-from workbench.runlog.backends import Migrations
+from workbench.runlog.backends.base import Migrations
 from workbench.runlog.faults import connect, explain, with_lock_retry
 
 __all__ = ["SqliteBackend", "SqliteReader", "open_sqlite_reader"]
