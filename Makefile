@@ -5,7 +5,7 @@ PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed-stamp
 PROMPT  ?= In one sentence: why would a team run a language model on its own device?
 
-.PHONY: install labextension demo lab test test-fast chromium postgres proxy lint bench clean
+.PHONY: install labextension demo lab test test-fast chromium postgres proxy lint bench bench-tools clean
 
 # llama-cpp-python compiles llama.cpp on install. Its native x86 build turns on Intel AMX where
 # the CPU lists it, and then dies with SIGILL in VMs that do not enable AMX: build for AVX2.
@@ -95,7 +95,18 @@ lint: install
 	$(VENV)/bin/ruff check workbench tests bench
 	$(VENV)/bin/mypy
 
-bench: install
+# promptfoo 0.119.0 (the newest that runs on Node 20), the side-by-side alternative in
+# bench/bench_sweep.py: installed from bench/promptfoo/package-lock.json into bench/promptfoo/node_modules,
+# for the bench only (never a dependency of the package, not needed by `make test`).
+PROMPTFOO := bench/promptfoo/node_modules/promptfoo/package.json
+$(PROMPTFOO): bench/promptfoo/package.json bench/promptfoo/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "make bench needs Node 20+ and npm for promptfoo (bench/promptfoo/): install nodejs and npm" >&2; exit 1; }
+	cd bench/promptfoo && npm ci --no-audit --no-fund
+	touch $(PROMPTFOO)
+
+bench-tools: $(PROMPTFOO)
+
+bench: install bench-tools
 	$(PY) bench/run_all.py
 
 clean:

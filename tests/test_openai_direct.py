@@ -1,4 +1,4 @@
-"""``openai/NAME@URL`` streams through the OpenAI SDK directly, with the same figures LiteLLM gave."""
+"""``openai/NAME@URL`` streams over HTTP directly (aiohttp, no LiteLLM or OpenAI SDK), with the figures LiteLLM gave."""
 
 from __future__ import annotations
 
@@ -46,3 +46,14 @@ def test_other_providers_at_a_url_still_stream_through_litellm(provider: str, th
     assert through == [f"{provider}/ok"]
     assert record.error_type is None and record.response == "Hello from the scripted server."
     assert record.output_tokens == 6 and record.ttft_s is not None and 0 < record.ttft_s <= record.latency_s
+
+
+def test_the_scripted_server_answers_a_request_that_does_not_stream() -> None:
+    """promptfoo's default OpenAI provider (bench/bench_sweep.py) asks for one JSON answer, not a stream."""
+    import openai
+
+    with ScriptedServer() as server:
+        client = openai.OpenAI(base_url=server.url, api_key="no-key-needed", max_retries=0)
+        answer = client.chat.completions.create(model="delay-0.0", messages=[{"role": "user", "content": "hi"}])
+    assert answer.choices[0].message.content == "Hello from the scripted server."
+    assert answer.usage is not None and answer.usage.completion_tokens == 6

@@ -4,6 +4,7 @@ It stands in for a cloud provider's failures, which cannot be reached from here.
 name picks the behaviour:
 
 - ``ok`` / ``delay-SECONDS``: stream "Hello from the scripted server." (after a delay), usage last;
+  a request with ``"stream": false`` (promptfoo's default) gets the same answer as one JSON body;
 - ``auth``: 401 whose body and URL echo the bearer key (as leaky providers do);
 - ``ratelimit-N``: 429 with ``Retry-After: 1`` for the first N requests, then ``ok``;
 - ``error500``: 500 every time;
@@ -17,6 +18,7 @@ Every request body is kept in ``received`` so tests can check what arrived.
 from __future__ import annotations
 
 import json
+import sys
 import threading
 import time
 from collections import Counter
@@ -43,9 +45,24 @@ def _chunk(content: str | None, finish: str | None = None, usage: dict[str, int]
     return f"data: {json.dumps(body)}\n\n".encode()
 
 
+def _completion(answer: list[str]) -> dict[str, Any]:
+    """The whole answer as one non-streamed chat completion."""
+    return {
+        "id": "chatcmpl-scripted",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": "scripted",
+        "choices": [
+            {"index": 0, "message": {"role": "assistant", "content": "".join(answer)}, "finish_reason": "stop"}
+        ],
+        "usage": {"prompt_tokens": 12, "completion_tokens": len(answer), "total_tokens": 12 + len(answer)},
+    }
+
+
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and chunks go out as separate writes: no 40 ms delayed-ACK stall
 
     def log_message(self, *args: Any) -> None:
         pass
@@ -69,7 +86,11 @@ class _Handler(BaseHTTPRequestHandler):
             self.server.release.wait()
         else:
             delay = float(model.split("-")[1]) if model.startswith("delay-") else 0.0
-            self._stream(delay, drop=model == "drop")
+            if body.get("stream"):
+                self._stream(delay, drop=model == "drop")
+            else:
+                time.sleep(delay)
+                self._json(200, _completion(ANSWER))
 
     def _json(self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None) -> None:
         data = json.dumps(payload).encode()
@@ -112,6 +133,12 @@ class _Handler(BaseHTTPRequestHandler):
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 128  # a real server's backlog: a sweep opens dozens of connections at once
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):  # a client closing its pooled connection is normal
+            super().handle_error(request, client_address)
+
     received: list[dict[str, Any]]
     counts: Counter[str]
     replies: dict[str, str]

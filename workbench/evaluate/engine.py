@@ -63,6 +63,10 @@ class _State:
     judging: Judging
     pending: list[GradeRow] = dataclasses.field(default_factory=list)
     sent: int = 0
+    errors: int = 0  # cells whose record is a failure, kept as they change (a recount per call is quadratic)
+
+    def __post_init__(self) -> None:
+        self.errors = sum(not r.ok for r in self.cells.values())
 
     def flush(self) -> None:
         if self.log is not None and self.pending:
@@ -75,14 +79,14 @@ class _State:
             return
         current = self.cells.get(cell)
         if current is None or not current.ok:
+            self.errors += (not record.ok) - (current is not None)
             self.cells[cell] = record
         rows = grade_cells({cell: record}, self.graders, self.dataset) + rows
         self.grades.update({(r.call_id, r.grader): r for r in rows})
         self.pending += rows
         if len(self.pending) >= _GRADE_BATCH:
             self.flush()
-        errors = sum(not r.ok for r in self.cells.values())
-        self.bar.set_postfix_str(f"errors {errors}, spent ${self.budget.spent_usd:.4f}", refresh=False)
+        self.bar.set_postfix_str(f"errors {self.errors}, spent ${self.budget.spent_usd:.4f}", refresh=False)
         self.bar.update(1)
 
 

@@ -26,6 +26,7 @@ import functools
 import hashlib
 import json
 import os
+import sys
 import threading
 from collections.abc import Mapping
 from importlib import metadata
@@ -129,10 +130,10 @@ def canonical(provenance: Mapping[str, Any]) -> dict[str, Any]:
 
 def cell_provenance() -> dict[str, Any] | None:
     """The notebook cell running now: execution count, sha256 of its source, kernel session; else ``None``."""
-    try:
-        from IPython import get_ipython
-    except ImportError:
+    if "IPython" not in sys.modules:  # a shell running cells has imported it; a script need not (0.3 s, 20 MB)
         return None
+    from IPython import get_ipython
+
     shell = get_ipython()
     if shell is None:
         return None

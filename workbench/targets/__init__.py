@@ -166,10 +166,11 @@ def resolve(
     if not rest:
         close = difflib.get_close_matches(spec, [*known_spec_names()], n=3)
         raise UnknownTargetError(spec, close)
-    providers = _litellm_providers()
-    if prefix not in providers:
-        close = difflib.get_close_matches(prefix, providers, n=3)
-        raise UnknownTargetError(spec, [f"{c}/{rest}" for c in close])
+    if prefix != "openai":  # always a LiteLLM provider: no need to load LiteLLM (seconds, ~200 MB) to check it
+        providers = _litellm_providers()
+        if prefix not in providers:
+            close = difflib.get_close_matches(prefix, providers, n=3)
+            raise UnknownTargetError(spec, [f"{c}/{rest}" for c in close])
     return LiteLLMTarget(spec, name, api_base=url or api_base, api_key=api_key, price=price, locality=where)
 
 

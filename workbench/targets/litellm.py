@@ -4,16 +4,16 @@ OpenAI-compatible server.
 LiteLLM is imported lazily (7-10 s) and told to use its bundled price map, so nothing is
 downloaded. Its own retries are switched off: the runner retries, before the first token only.
 
-``openai/NAME@URL`` streams through the OpenAI SDK directly (the client LiteLLM itself uses for
-that provider): LiteLLM adds ~9 ms of CPU per call there (its logging object, a cost calculation
-and a chunk rebuild in a worker thread after every stream) and nothing the workbench reads.
+``openai/NAME@URL`` streams over aiohttp directly (:mod:`workbench.targets.openai_http`): LiteLLM
+adds ~9 ms of CPU per call there (its logging object, a cost calculation and a chunk rebuild in a
+worker thread after every stream) and the OpenAI SDK ~2 ms (httpx's pool, a pydantic object per
+chunk), for nothing the workbench reads; LiteLLM is not even imported for such a target.
 """
 
 from __future__ import annotations
 
 import asyncio
 import threading
-import weakref
 from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Any
 
@@ -25,13 +25,11 @@ from workbench.targets.base import BaseTarget, Event, locality_of_url
 from workbench.targets.chunks import openai_events
 from workbench.targets.errors import translate
 from workbench.targets.litellm_loader import load_litellm
+from workbench.targets.openai_http import stream_chat
 
 __all__ = ["LiteLLMTarget", "import_litellm", "token_estimator"]
 
 _warm_lock = threading.Lock()
-_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple[str, str], Any]] = (
-    weakref.WeakKeyDictionary()
-)
 _warmed = False
 CONNECT_TIMEOUT_S = 10.0
 NO_KEY = "no-key-needed"
@@ -135,9 +133,14 @@ class LiteLLMTarget(BaseTarget):
         provider_var = f"{self.provider.upper()}_API_KEY"
         return f"{provider_var} (environment or .env file) or api_key=..."
 
+    @property
+    def _direct(self) -> bool:
+        """An OpenAI-compatible server at a URL: called over HTTP directly, not through LiteLLM."""
+        return self.api_base is not None and self.provider == "openai"
+
     async def prepare(self) -> None:
         """Import LiteLLM (seconds, once per process) before the clock starts; no thread hop once done."""
-        if not _warmed:
+        if not _warmed and not self._direct:
             await asyncio.to_thread(import_litellm)
 
     async def stream(self, request: Request) -> AsyncIterator[Event]:
@@ -159,9 +162,9 @@ class LiteLLMTarget(BaseTarget):
                 kwargs[name] = getattr(request, name)
         if request.stop:
             kwargs["stop"] = list(request.stop)
-        direct = self.api_base is not None and self.provider == "openai"
+        direct = self._direct
         try:
-            response = await (self._direct(kwargs) if direct else self._through_litellm(kwargs))
+            response = await (self._over_http(kwargs) if direct else self._through_litellm(kwargs))
         except Exception as exc:
             raise translate(
                 exc, spec=self.spec, key_hint=self.key_hint, started_text=False, secrets=self.secrets
@@ -193,13 +196,7 @@ class LiteLLMTarget(BaseTarget):
         timeout = httpx.Timeout(None, connect=CONNECT_TIMEOUT_S)
         return await litellm.acompletion(**kwargs, num_retries=0, max_retries=0, timeout=timeout)
 
-    async def _direct(self, kwargs: dict[str, Any]) -> Any:
-        """The OpenAI SDK's stream from ``api_base``: one client per event loop, server and key, kept open."""
-        import openai
-
-        key = (str(self.api_base), self._api_key or NO_KEY)
-        clients = _clients.setdefault(asyncio.get_running_loop(), {})
-        if key not in clients:
-            timeout = openai.Timeout(None, connect=CONNECT_TIMEOUT_S)
-            clients[key] = openai.AsyncOpenAI(base_url=key[0], api_key=key[1], max_retries=0, timeout=timeout)
-        return await clients[key].chat.completions.create(**{**kwargs, "model": self.model.split("/", 1)[1]})
+    async def _over_http(self, kwargs: dict[str, Any]) -> AsyncIterator[Any]:
+        """The server's stream of chunks from ``api_base`` (:func:`stream_chat`); a failure raises as it is read."""
+        body = {**kwargs, "model": self.model.split("/", 1)[1]}
+        return stream_chat(str(self.api_base), self._api_key or NO_KEY, body, connect_timeout_s=CONNECT_TIMEOUT_S)
