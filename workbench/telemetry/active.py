@@ -34,7 +34,7 @@ def export_sink(settings: ExportSettings | None = None) -> OtelSink | None:
     with _lock:
         if settings not in _sinks:
             if not _sinks:
-                atexit.register(flush)
+                atexit.register(flush, wait_if_failing=False)
             try:
                 _sinks[settings] = OtelSink(settings)
             except ImportError:
@@ -53,6 +53,10 @@ def with_export(sinks: Sequence[Sink]) -> list[Sink]:
     return [*sinks, sink] if sink is not None else list(sinks)
 
 
-def flush(timeout_s: float = FLUSH_TIMEOUT_S) -> bool:
-    """Send every queued span, waiting at most ``timeout_s`` per endpoint; ``False`` if one did not finish."""
-    return all([sink.flush(timeout_s) for sink in list(_sinks.values()) if sink is not None])
+def flush(timeout_s: float = FLUSH_TIMEOUT_S, *, wait_if_failing: bool = True) -> bool:
+    """Send every queued span, waiting at most ``timeout_s`` per endpoint; ``False`` if one did not finish.
+
+    At exit it runs with ``wait_if_failing=False``: a collector known to be down delays nothing.
+    """
+    sinks = [sink for sink in list(_sinks.values()) if sink is not None]
+    return all([sink.flush(timeout_s, wait_if_failing=wait_if_failing) for sink in sinks])

@@ -48,16 +48,17 @@ class _Quiet(logging.Filter):
         return False
 
 
-def _reporting(inner: SpanExporter, endpoint: str, warn: Any) -> SpanExporter:
-    """``inner`` that calls ``warn`` once, on its first failed export."""
+def _reporting(inner: SpanExporter, sink: OtelSink) -> SpanExporter:
+    """``inner`` that tells ``sink`` whether each export went through, and warns (once) when one did not."""
     from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 
     class Reporting(SpanExporter):
         def export(self, spans: Any) -> SpanExportResult:
             result = inner.export(spans)
-            if result is not SpanExportResult.SUCCESS:
-                warn(
-                    f"OpenTelemetry export to {endpoint} failed; spans are dropped until it answers (check "
+            sink.failing = result is not SpanExportResult.SUCCESS
+            if sink.failing:
+                sink.warn(
+                    f"OpenTelemetry export to {sink.endpoint} failed; spans are dropped until it answers (check "
                     "OTEL_EXPORTER_OTLP_ENDPOINT or WORKBENCH_OTEL; WORKBENCH_OTEL=0 turns export off)."
                 )
             return result
@@ -83,6 +84,8 @@ class OtelSink(BaseSink):
         self.settings = settings
         self.endpoint = shown_endpoint(settings.endpoint)
         self._warned = False
+        self.failing = False
+        """Whether the last export failed (or a flush timed out): the exit flush then does not wait."""
         for name in _SDK_LOGGERS:
             logging.getLogger(name).addFilter(_Quiet())
         resource = Resource.create()
@@ -90,7 +93,7 @@ class OtelSink(BaseSink):
             resource = resource.merge(Resource({"service.name": "hybrid-workbench"}))
         # No exit hook of the SDK's own: its shutdown waits up to 30 s for a collector that is down.
         self._provider = TracerProvider(resource=resource, shutdown_on_exit=False)
-        exporter = _reporting(OTLPSpanExporter(endpoint=settings.endpoint), self.endpoint, self._warn)
+        exporter = _reporting(OTLPSpanExporter(endpoint=settings.endpoint), self)
         self._provider.add_span_processor(BatchSpanProcessor(exporter))
         self._tracer = self._provider.get_tracer("workbench")
         self._queue: queue.SimpleQueue[CallRecord | threading.Event] = queue.SimpleQueue()
@@ -100,7 +103,8 @@ class OtelSink(BaseSink):
         self._pid = os.getpid()
         threading.Thread(target=self._work, name="workbench-otel", daemon=True).start()
 
-    def _warn(self, message: str) -> None:
+    def warn(self, message: str) -> None:
+        """Log ``message`` as a warning, unless this sink has already warned."""
         if not self._warned:
             self._warned = True
             log.warning(message)
@@ -120,7 +124,7 @@ class OtelSink(BaseSink):
             try:
                 self._emit(span_data(item, content=self.settings.content))
             except Exception as exc:  # a record the conversion cannot read must not stop the others
-                self._warn(f"OpenTelemetry export skipped a call: {type(exc).__name__}; the others go on.")
+                self.warn(f"OpenTelemetry export skipped a call: {type(exc).__name__}; the others go on.")
 
     def _emit(self, data: SpanData) -> None:
         from opentelemetry.trace import SpanKind, Status, StatusCode
@@ -131,12 +135,15 @@ class OtelSink(BaseSink):
             span.set_status(Status(StatusCode.ERROR, data.error))
         span.end(end_time=data.end_ns)
 
-    def flush(self, timeout_s: float = FLUSH_TIMEOUT_S) -> bool:
-        """Send what is queued; wait at most ``timeout_s``. ``False`` (and one warning) when it did not finish."""
-        deadline = time.monotonic() + timeout_s
+    def flush(self, timeout_s: float = FLUSH_TIMEOUT_S, *, wait_if_failing: bool = True) -> bool:
+        """Send what is queued; wait at most ``timeout_s`` (not at all when the collector is known to be failing and
+        ``wait_if_failing`` is false). ``False`` (and one warning) when it did not finish."""
         converted = threading.Event()
         self._queue.put(converted)
         sent = threading.Event()
+        if self.failing and not wait_if_failing:
+            timeout_s = 0.0
+        deadline = time.monotonic() + timeout_s
 
         def send() -> None:
             if converted.wait(max(deadline - time.monotonic(), 0.0)):
@@ -146,6 +153,7 @@ class OtelSink(BaseSink):
         threading.Thread(target=send, name="workbench-otel-flush", daemon=True).start()
         if sent.wait(max(deadline - time.monotonic(), 0.0)):
             return True
-        self._warn(f"OpenTelemetry export to {self.endpoint} did not finish within {timeout_s:g} s; "
+        self.failing = True
+        self.warn(f"OpenTelemetry export to {self.endpoint} did not finish within {timeout_s:g} s; "
                    "the spans not yet sent are dropped.")  # fmt: skip
         return False
