@@ -19,6 +19,7 @@ from workbench.runner.options import RunOptions
 from workbench.runner.sinks import Sink
 from workbench.runner.validate import check_run
 from workbench.targets import Target
+from workbench.telemetry.active import with_export
 
 __all__ = ["DEFAULT_TARGETS", "RunOptions", "arun", "run"]
 
@@ -56,7 +57,8 @@ async def arun(
     log = store if isinstance(store, Store) else open_store() if store is True else None
     source = replay_source(options.replay, options.replay_from, log)
     run_id = new_id()
-    calls = [Call(t, request, run_id, list(sinks), options, log, source) for t, request in checked.calls]
+    sinks = with_export(sinks)  # OpenTelemetry export, when the environment switches it on
+    calls = [Call(t, request, run_id, sinks, options, log, source) for t, request in checked.calls]
     await asyncio.gather(*(c.prepare() for c in calls))
     records = await asyncio.gather(*(c.execute() for c in calls))
     failed = [c.not_recorded for c in calls if c.not_recorded is not None]
