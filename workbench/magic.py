@@ -202,10 +202,13 @@ class HybridMagics(Magics):
             raise UsageError(f"--dataset {args.dataset!r} names no notebook variable and no file: define it first, "
                              "e.g. questions = pandas.read_csv('questions.csv').")  # fmt: skip
         keep = ("store", "plots", "system", "seed", "max_tokens", "temperature", "timeout", "guard")
+        from workbench.evaluate.sources import files_behind  # the file a DataFrame was read from, for export
+
+        read_from = files_behind(args.dataset, self.ip.user_ns.get("In", [])) if found is not None else []
         return sweep_with_progress(
             found if found is not None else Path(args.dataset).expanduser(), template.strip(), targets,
             graders=args.grades or [], name=args.name, repeats=1 if args.repeats is None else args.repeats,
-            id_column=args.id_column, progress=common["panel"], **{k: common[k] for k in keep},
+            id_column=args.id_column, progress=common["panel"], data_files=read_from, **{k: common[k] for k in keep},
         )  # fmt: skip
 
     def _policy(self, name: str) -> Any:

@@ -20,9 +20,13 @@ Cell = tuple[str, str, int]
 _INTERRUPTED = "CallCancelled"
 
 
-def sweep_tag(name: str, item_id: str, repeat: int) -> dict[str, Any]:
-    """What a sweep's call keeps in its provenance (``RunOptions.tags``)."""
-    return {"sweep": {"name": name, "item": item_id, "repeat": repeat}}
+def sweep_tag(name: str, item_id: str, repeat: int, data: Sequence[Mapping[str, str]] = ()) -> dict[str, Any]:
+    """What a sweep's call keeps in its provenance (``RunOptions.tags``); ``data``: the files it read
+    (:func:`workbench.evaluate.sources.data_entries`)."""
+    tag: dict[str, Any] = {"name": name, "item": item_id, "repeat": repeat}
+    if data:
+        tag["data"] = [dict(entry) for entry in data]
+    return {"sweep": tag}
 
 
 def repeat_seed(seed: int | None, repeat: int) -> int:

@@ -27,6 +27,7 @@ from workbench.evaluate.grading import as_graders, grade_cells, recorded_grades
 from workbench.evaluate.judge import JudgeGrader
 from workbench.evaluate.judging import Judging
 from workbench.evaluate.results import Sweep
+from workbench.evaluate.sources import data_entries
 from workbench.records import DEFAULT_MAX_TOKENS, CallRecord, Price, new_id
 from workbench.runlog.store import Store, open_store
 from workbench.runlog.sweeps import GradeRow, judge_records, read_grades, sweep_records, write_grades
@@ -61,6 +62,7 @@ class _State:
     grades: dict[tuple[str, str], GradeRow]
     bar: tqdm[Any]
     judging: Judging
+    data: list[dict[str, str]] = dataclasses.field(default_factory=list)
     pending: list[GradeRow] = dataclasses.field(default_factory=list)
     sent: int = 0
     errors: int = 0  # cells whose record is a failure, kept as they change (a recount per call is quadratic)
@@ -98,7 +100,7 @@ async def _send(state: _State, target: Target, item: Item, repeat: int) -> bool:
     )  # fmt: skip
     if not await state.budget.reserve(key, worst):
         return False
-    tags = sweep_tag(state.name, item.item_id, repeat)
+    tags = sweep_tag(state.name, item.item_id, repeat, state.data)
     options = dataclasses.replace(state.options, tags=tags)
     seed = repeat_seed(state.request["seed"], repeat)
     try:
@@ -186,6 +188,7 @@ async def asweep(
     prices: Mapping[str, Price] | None = None,
     progress: bool | None = None,
     reuse: bool = False,
+    data_files: Sequence[str | os.PathLike[str]] = (),
     **option_values: Any,
 ) -> Sweep:
     """Send every item to every target ``repeats`` times, grade each answer, and return the :class:`Sweep`.
@@ -199,6 +202,8 @@ async def asweep(
     other keyword arguments set :class:`RunOptions` fields (``timeout=30``, ``retries=4``).
     ``progress``: a tqdm bar on stderr (``None``: only on a terminal). ``reuse``: a request this target
     already answered (same messages, parameters, seed) is answered from the run log, marked replayed.
+    Each call's tag names the data file read (and ``data_files``, where ``data`` came from files
+    already read), with its sha256, so ``hybrid export`` carries it (:mod:`workbench.evaluate.sources`).
     """
     from tqdm import tqdm
 
@@ -232,7 +237,8 @@ async def asweep(
     queued = sum(len(q) for q in queues.values())
     bar = tqdm(total=total, initial=total - queued, desc=f"sweep {name}", unit="call", file=sys.stderr,
                disable=None if progress is None else not progress, dynamic_ncols=True)  # fmt: skip
-    state = _State(name, dataset, grader_list, options, request, log, budget, dict(done), grades, bar, judging)
+    state = _State(name, dataset, grader_list, options, request, log, budget, dict(done), grades, bar, judging,
+                   data_entries(data, data_files))  # fmt: skip
     graded = {(c, g, versions[g]) for c, g in grades}
     state.pending = grade_cells(done, grader_list, dataset, skip=graded)
     state.grades.update({(r.call_id, r.grader): r for r in state.pending})

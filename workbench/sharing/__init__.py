@@ -9,9 +9,12 @@
       runlog.jsonl       the same calls, one JSON record per line (diffable in git)
       environment.yml    conda: the Python version, then pip -r requirements.txt
       requirements.txt   every installed distribution, pinned (pip freeze style)
+      data/              the data files the notebook's sweeps read, and --include paths, at their
+                         paths relative to the notebook (format /2; a bundle without them stays /1)
 
 ``hybrid reproduce BUNDLE`` checks every hash, copies the notebook into a fresh temporary
-directory, executes it headlessly there (nbclient, :func:`notebook_client`) with
+directory (its data files beside it, :mod:`workbench.sharing.datafiles`), executes it headlessly
+there (nbclient, :func:`notebook_client`) with
 ``WORKBENCH_STORE`` set to a fresh log there (never the user's own) and ``WORKBENCH_REPLAY=strict``
 (every call answered from the bundle's log, opened read only: nothing sent anywhere, no keys or
 GPU needed), then compares

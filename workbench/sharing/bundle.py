@@ -7,7 +7,7 @@ import hashlib
 import json
 import platform
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -18,10 +18,21 @@ from workbench.records import CallRecord
 from workbench.runlog.location import default_location, is_url
 from workbench.runlog.store import Store
 
-__all__ = ["FORMAT", "BundleError", "ExportSummary", "export_bundle", "read_log", "select_calls", "verify_bundle"]
+__all__ = [
+    "FORMAT",
+    "FORMAT_V1",
+    "BundleError",
+    "ExportSummary",
+    "export_bundle",
+    "read_log",
+    "select_calls",
+    "verify_bundle",
+]
 
-FORMAT = "hybrid-workbench-bundle/1"
-"""The bundle format written in ``manifest.json``."""
+FORMAT = "hybrid-workbench-bundle/2"
+"""The bundle format written in ``manifest.json`` when the bundle carries data files (``data/``)."""
+FORMAT_V1 = "hybrid-workbench-bundle/1"
+"""The format of a bundle without data files: written for one, so any workbench since /1 reproduces it."""
 
 LOG_SQLITE = "runlog.sqlite"
 LOG_JSONL = "runlog.jsonl"
@@ -36,12 +47,15 @@ class ExportSummary:
     calls: int
     cells_with_calls: int
     stripped: int
+    data_files: tuple[str, ...] = ()
+    """The data files carried under ``data/``, by their path relative to the notebook."""
 
     def __str__(self) -> str:
-        stripped = f"; {self.stripped} secret(s) stripped from outputs" if self.stripped else ""
+        stripped = f"; {self.stripped} secret(s) stripped from outputs and data" if self.stripped else ""
+        data = f" and {len(self.data_files)} data file(s) ({', '.join(self.data_files)})" if self.data_files else ""
         return (
             f"Wrote {self.path}: {self.notebook} with {self.calls} recorded call(s) from "
-            f"{self.cells_with_calls} cell(s){stripped}. Reproduce it with: hybrid reproduce {self.path}"
+            f"{self.cells_with_calls} cell(s){data}{stripped}. Reproduce it with: hybrid reproduce {self.path}"
         )
 
 
@@ -166,10 +180,15 @@ def export_bundle(
     *,
     store: Store | str | Path | None = None,
     strip_secrets: bool = False,
+    include: Sequence[str | Path] = (),
 ) -> ExportSummary:
-    """Write the bundle for ``notebook_path`` (saved with outputs) to the new directory ``output``."""
+    """Write the bundle for ``notebook_path`` (saved with outputs) to the new directory ``output``.
+
+    Data files its sweeps read, and ``include`` (files or folders inside the notebook's folder), go under ``data/``.
+    """
     import nbformat
 
+    from workbench.sharing.datafiles import DATA, carry_data, find_data, write_data
     from workbench.sharing.secrets import check_secrets
 
     source = Path(notebook_path)
@@ -188,15 +207,19 @@ def export_bundle(
         everything = Store(location, readonly=True).records() if there else []
     records, cells = select_calls(notebook, everything)
     other_calls = _other_calls(everything, records)
+    found = find_data(source, records, include)
     notebook, records, stripped = check_secrets(notebook, records, strip=strip_secrets)
+    carried = carry_data(found, strip=strip_secrets)
     folder.mkdir(parents=True, exist_ok=True)
     nbformat.write(notebook, folder / source.name)
     write_log(records, folder)
     (folder / "requirements.txt").write_text("\n".join(pinned_requirements()) + "\n")
     (folder / "environment.yml").write_text(_environment_yml())
+    data = write_data(carried, folder)
     names = [source.name, LOG_SQLITE, LOG_JSONL, "environment.yml", "requirements.txt"]
+    names += [f"{DATA}/{entry['path']}" for entry in data]
     manifest = {
-        "format": FORMAT,
+        "format": FORMAT if data else FORMAT_V1,
         "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "notebook": source.name,
         "calls": len(records),
@@ -206,8 +229,11 @@ def export_bundle(
         "workbench": metadata.version("hybrid-workbench"),
         "files": {n: {"sha256": sha256_file(folder / n), "bytes": (folder / n).stat().st_size} for n in names},
     }
+    if data:
+        manifest["data"] = data
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
-    return ExportSummary(folder, source.name, len(records), cells, stripped)
+    stripped += sum(was_stripped for *_, was_stripped in carried)
+    return ExportSummary(folder, source.name, len(records), cells, stripped, tuple(e["path"] for e in data))
 
 
 def verify_bundle(path: str | Path) -> dict[str, Any]:
@@ -222,8 +248,11 @@ def verify_bundle(path: str | Path) -> dict[str, Any]:
         notebook = manifest["notebook"]
     except (ValueError, KeyError, TypeError) as exc:
         raise BundleError(f"{manifest_path} is unreadable ({exc}); export the bundle again.") from exc
-    if manifest.get("format") != FORMAT:
-        raise BundleError(f"{manifest_path}: format {manifest.get('format')!r} is not {FORMAT!r}.")
+    if manifest.get("format") not in (FORMAT_V1, FORMAT):
+        raise BundleError(f"{manifest_path}: format {manifest.get('format')!r} is not {FORMAT_V1!r} or {FORMAT!r}.")
+    from workbench.sharing.datafiles import check_data_entries
+
+    check_data_entries(manifest)
     for name in {notebook, LOG_SQLITE, LOG_JSONL} - set(files):
         raise BundleError(f"manifest.json does not list {name}; the bundle is incomplete: export it again.")
     for name, expected in sorted(files.items()):

@@ -23,14 +23,26 @@ def _broken(message: str) -> None:
     type=click.Path(dir_okay=False),
     help="Run log the notebook recorded into (default: WORKBENCH_STORE or .workbench/runs.sqlite).",
 )
-@click.option("--strip-secrets", is_flag=True, help="Put [REDACTED] for secrets in outputs instead of refusing.")
-def export_command(notebook: str, output: str, store_path: str | None, strip_secrets: bool) -> None:
-    """Bundle NOTEBOOK (saved with its outputs) with the calls it made, its environment and a manifest of hashes."""
+@click.option(
+    "--strip-secrets", is_flag=True, help="Put [REDACTED] for secrets in outputs and data instead of refusing."
+)
+@click.option(
+    "--include",
+    "include",
+    multiple=True,
+    type=click.Path(exists=True),
+    help="A data file or folder inside the notebook's folder to carry too (repeatable).",
+)
+def export_command(
+    notebook: str, output: str, store_path: str | None, strip_secrets: bool, include: tuple[str, ...]
+) -> None:
+    """Bundle NOTEBOOK (saved with its outputs) with the calls it made, the data files its sweeps read, its
+    environment and a manifest of hashes."""
     from workbench.errors import WorkbenchError
     from workbench.sharing import export_bundle
 
     try:
-        summary = export_bundle(notebook, output, store=store_path, strip_secrets=strip_secrets)
+        summary = export_bundle(notebook, output, store=store_path, strip_secrets=strip_secrets, include=include)
     except WorkbenchError as exc:
         _broken(str(exc))
         return

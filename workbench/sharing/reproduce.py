@@ -19,6 +19,7 @@ from pathlib import Path
 from workbench.records import CallRecord
 from workbench.runlog.store import Store
 from workbench.sharing.bundle import LOG_SQLITE, read_log, verify_bundle
+from workbench.sharing.datafiles import lay_out_data
 from workbench.sharing.kernel import notebook_client
 from workbench.ui.format import count
 
@@ -36,6 +37,8 @@ class ReproduceReport:
     calls_replayed: int = 0
     other_calls_in_log: int = 0
     """Calls the author's run log held besides the notebook's own (from the manifest)."""
+    data_files: list[str] = field(default_factory=list)
+    """The data files laid out beside the notebook, by relative path."""
     kernel_start_s: float = 0.0
     execute_s: float = 0.0
     workdir: Path | None = None
@@ -55,6 +58,8 @@ class ReproduceReport:
             f"{self.notebook}: {self.calls_replayed} call(s) replayed from {self.calls_recorded} recorded; "
             f"kernel start {self.kernel_start_s:.2f} s, cells {self.execute_s:.2f} s."
         )
+        if self.data_files:
+            head += f"\nData laid out beside the notebook: {', '.join(self.data_files)}."
         if self.matches:
             return f"{head}\nAll outputs and figures match the bundle."
         listed = "\n".join(f"  - {d}" for d in self.differences)
@@ -111,6 +116,8 @@ def reproduce_bundle(
         shutil.copy(bundle / manifest["notebook"], workdir / manifest["notebook"])
         source = (bundle / LOG_SQLITE).resolve()  # only ever opened read only
         fresh_log = workdir / "runs.sqlite"
+        taken = {manifest["notebook"], fresh_log.name, f"reproduced-{manifest['notebook']}"}
+        report.data_files = lay_out_data(bundle, manifest.get("data", []), workdir, taken)
         fresh = nbformat.read(workdir / manifest["notebook"], as_version=4)
         for cell in fresh.cells:
             if cell.cell_type == "code":
