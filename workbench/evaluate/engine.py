@@ -4,7 +4,9 @@ Each cell is one :func:`workbench.runner.fanout.arun` call to one target, so it 
 record in the run log, tagged in its provenance with the sweep, the item and the repeat
 (:mod:`workbench.evaluate.cells`). Per target, ``concurrency`` calls run at once; a target that
 loads its weights into this process (llama.cpp) serves one at a time, so it gets
-``local_concurrency``. A rerun of a named sweep sends only the cells not yet finished. An LLM judge
+``local_concurrency``. A 429 never fails a cell: the cell waits out its Retry-After and is sent
+again, while the target's other cells go on at an adaptive pace (:mod:`workbench.evaluate.lanes`).
+A rerun of a named sweep sends only the cells not yet finished. An LLM judge
 (:mod:`workbench.evaluate.judge`) grades each answer right after it, in the same worker.
 """
 
@@ -14,7 +16,6 @@ import asyncio
 import dataclasses
 import os
 import sys
-from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,6 +28,7 @@ from workbench.evaluate.graders import Grader, check_graders
 from workbench.evaluate.grading import as_graders, grade_cells, recorded_grades
 from workbench.evaluate.judge import JudgeGrader
 from workbench.evaluate.judging import Judging
+from workbench.evaluate.lanes import RESENDS, Lane
 from workbench.evaluate.results import Sweep
 from workbench.records import DEFAULT_MAX_TOKENS, CallRecord, Price, new_id
 from workbench.runlog.store import Store, open_store
@@ -87,7 +89,7 @@ class _State:
         self.bar.update(1)
 
 
-async def _send(state: _State, target: Target, item: Item, repeat: int) -> bool:
+async def _send(state: _State, target: Target, lane: Lane, item: Item, repeat: int, refused: int) -> bool:
     key = f"{item.item_id}\x1f{target.spec}\x1f{repeat}"
     worst = worst_case_usd(
         target, item.messages, state.request["max_tokens"], price=state.options.prices.get(target.spec),
@@ -96,9 +98,11 @@ async def _send(state: _State, target: Target, item: Item, repeat: int) -> bool:
     if not await state.budget.reserve(key, worst):
         return False
     tags = sweep_tag(state.name, item.item_id, repeat)
-    options = dataclasses.replace(state.options, tags=tags)
+    ticket = lane.throttle.ticket()
+    options = dataclasses.replace(state.options, tags=tags, throttle=ticket)
     seed = repeat_seed(state.request["seed"], repeat)
     try:
+        await lane.throttle.acquire()
         result = await arun(
             list(item.messages), [target], temperature=state.request["temperature"],
             max_tokens=state.request["max_tokens"], seed=seed, store=state.log or False, options=options,
@@ -107,8 +111,12 @@ async def _send(state: _State, target: Target, item: Item, repeat: int) -> bool:
         await state.budget.settle(key, None)
         raise
     record = result.records[0]
-    await state.budget.settle(key, record.cost_usd if record.sent else 0.0)
+    await state.budget.settle(key, record.cost_usd if record.sent and not ticket.refused else 0.0)
     state.sent += 1
+    if ticket.refused and refused < RESENDS:  # a 429 is no answer: send the cell again after its Retry-After
+        backoff = state.options.backoff * 2**refused
+        lane.again(item.item_id, repeat, refused + 1, ticket.not_before(backoff, state.options.max_retry_after))
+        return True
     state.keep(record, await state.judging.answer(record, item))
     return True
 
@@ -120,10 +128,13 @@ async def _catch_up(state: _State, done: Mapping[Cell, CallRecord], graded: set[
     state.pending += rows
 
 
-async def _worker(state: _State, target: Target, queue: deque[tuple[str, int]]) -> None:
-    while queue and not state.budget.stopped:
-        item_id, repeat = queue.popleft()
-        if not await _send(state, target, state.dataset.get(item_id), repeat):
+async def _worker(state: _State, target: Target, lane: Lane) -> None:
+    while not state.budget.stopped:
+        cell = await lane.next()
+        if cell is None:
+            return
+        item_id, repeat, refused = cell
+        if not await _send(state, target, lane, state.dataset.get(item_id), repeat, refused):
             return
 
 
@@ -224,9 +235,9 @@ async def asweep(
     versions = {g.name: g.version for g in grader_list}
     grades = recorded_grades(read_grades(log, [r.call_id for r in done.values()]), versions) if log else {}
     request = {"temperature": temperature, "max_tokens": max_tokens, "seed": seed}
-    queues = {t.spec: deque(to_send(dataset.item_ids, t.spec, repeats, done, retry_errors)) for t in resolved}
+    lanes = {t.spec: Lane(to_send(dataset.item_ids, t.spec, repeats, done, retry_errors)) for t in resolved}
     total = len(dataset) * len(resolved) * repeats
-    queued = sum(len(q) for q in queues.values())
+    queued = sum(len(q) for q in lanes.values())
     bar = tqdm(total=total, initial=total - queued, desc=f"sweep {name}", unit="call", file=sys.stderr,
                disable=None if progress is None else not progress, dynamic_ncols=True)  # fmt: skip
     state = _State(name, dataset, grader_list, options, request, log, budget, dict(done), grades, bar, judging)
@@ -237,7 +248,7 @@ async def asweep(
         tasks = [asyncio.ensure_future(_catch_up(state, done, graded))] if judges else []
         for target in resolved:
             limit = local_concurrency if target.facts().model_file is not None else concurrency
-            tasks += [asyncio.ensure_future(_worker(state, target, queues[target.spec])) for _ in range(limit)]
+            tasks += [asyncio.ensure_future(_worker(state, target, lanes[target.spec])) for _ in range(limit)]
         try:
             await asyncio.gather(*tasks)
         except BaseException:  # one worker failed or the sweep was interrupted: stop the others, then say why

@@ -1,0 +1,51 @@
+"""Sweeps against a rate-limited server, over real HTTP on loopback (tests/support/scripted_server.py).
+
+The ``rps-R`` model of the scripted server admits R requests a second (a token bucket) and answers
+429 with ``Retry-After`` above it. A sweep paces itself (workbench/runner/throttle.py) and sends a
+refused cell again after its Retry-After, so it ends with every cell answered.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import workbench
+from tests.support.scripted_server import ScriptedServer
+from workbench.errors import RateLimitError, ServerError
+from workbench.evaluate import sweep
+from workbench.runlog.sweeps import sweep_records
+from workbench.runner.throttle import Throttle
+
+
+def test_a_sweep_above_the_servers_rate_ends_with_every_cell_answered(tmp_path: Path) -> None:
+    store = workbench.Store(tmp_path / "runs.sqlite")
+    rows = [{"id": str(i), "q": f"item {i}"} for i in range(80)]
+    with ScriptedServer() as server:
+        target = workbench.resolve(f"openai/rps-20@{server.url}", locality="cloud", price=workbench.Price(1.0, 1.0))
+        result = sweep(rows, "{q}", id_column="id", targets=[target], name="paced", store=store, concurrency=8,
+                       max_tokens=8)  # fmt: skip
+        refused = server.refused["rps-20"]
+    records = sweep_records(store, "paced")
+    assert result.errors == 0 and len(result.cells) == 80 and all(r.ok for r in result.cells.values())
+    assert refused > 0 and len(server.received) == 80 + refused  # the server refused some; each was sent again
+    failed = [r for r in records if not r.ok]
+    assert len(failed) == refused and {r.error_type for r in failed} == {"RateLimitError"}
+    assert all(r.attempts == 1 for r in failed)  # not retried inside the call: the sweep re-sent the cell
+    assert sum(r.ok for r in records) == 80 and result.sent == 80 + refused
+
+
+def test_the_pace_starts_at_half_the_sending_rate_and_holds_through_a_cooldown() -> None:
+    throttle = Throttle()
+    assert throttle.rate is None
+    for _ in range(10):
+        throttle._sent.append(0.0)  # ten sends long ago: a slow sending rate
+    throttle.answered(ServerError("500"))
+    assert throttle.rate is None  # only a 429 sets a pace
+    throttle.answered(RateLimitError("429", retry_after=1.0))
+    first = throttle.rate
+    assert first is not None and first >= 0.5
+    throttle.answered(RateLimitError("429", retry_after=1.0))  # within the cooldown: the calls in flight
+    assert throttle.rate == first and throttle.refused == 2
+    ticket = throttle.ticket()
+    ticket.answered(RateLimitError("429", retry_after=2.0))
+    assert ticket.refused and ticket.retry_after == 2.0
