@@ -13,6 +13,7 @@ import workbench
 from tests.support.scripted_server import ScriptedServer
 from workbench.errors import RateLimitError, ServerError
 from workbench.evaluate import sweep
+from workbench.evaluate.recorded import RecordedCells
 from workbench.runlog.sweeps import sweep_records
 from workbench.runner.throttle import Throttle
 
@@ -49,3 +50,22 @@ def test_the_pace_starts_at_half_the_sending_rate_and_holds_through_a_cooldown()
     ticket = throttle.ticket()
     ticket.answered(RateLimitError("429", retry_after=2.0))
     assert ticket.refused and ticket.retry_after == 2.0
+
+
+def test_a_sweep_holds_no_answers_while_it_runs_and_reads_them_back(tmp_path: Path, scripted: ScriptedServer) -> None:
+    store = workbench.Store(tmp_path / "runs.sqlite")
+    rows = [{"id": str(i), "q": f"item {i}", "answer": "Hello"} for i in range(30)]
+    target = workbench.resolve(f"openai/ok@{scripted.url}", locality="cloud", price=workbench.Price(1.0, 1.0))
+    kwargs = dict(id_column="id", targets=[target], graders=["contains:answer"], name="held", store=store)
+    result = sweep(rows[:20], "{q}", **kwargs)
+    cells = result.cells
+    assert isinstance(cells, RecordedCells) and not cells._held and cells._loaded is None  # call ids only
+    assert len(cells) == 20 and cells.errors == 0
+    by_id = {r.call_id: r for r in sweep_records(store, "held")}
+    assert {c: r.call_id for c, r in cells.items()} == {c: row.call_id for c, row in cells.rows.items()}
+    assert all(r == by_id[r.call_id] for r in cells.values())  # read back whole from the run log
+    assert result.scores().loc[target.spec, "score"] == 1.0
+    resumed = sweep(rows, "{q}", **kwargs)  # the 20 done cells are read as rows, the 10 new ones sent
+    assert resumed.sent == 10 and len(resumed.cells) == 30 and resumed.to_pandas()["answer"].notna().all()
+    unlogged = sweep(rows[:3], "{q}", **{**kwargs, "store": False, "name": "memory"})
+    assert len(unlogged.cells) == 3 and all(r.ok for r in unlogged.cells.values())  # no run log: records held
