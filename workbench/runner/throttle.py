@@ -1,12 +1,11 @@
 """Adaptive pacing for one target that answers 429: send near the rate it admits, never far above it.
 
-A :class:`Throttle` starts unpaced. When the server first refuses (HTTP 429) it paces sends at half
-the rate it was sending at; each later 429 (at most one per cooldown,
-since the calls already in flight answer the old rate) lowers the pace to the smaller of 90% of
-itself and 97% of the admitted rate; each success after that cooldown raises it, by about 25% a
-second at first and twice as fast each further second without a 429 (so a pace set low while the
-client was still warming up recovers in seconds). The
-refused request itself is not retried before its ``Retry-After``: the caller re-sends it then
+A :class:`Throttle` starts unpaced. At the first 429 it paces sends at half the rate it was sending
+at. Each later 429 (at most one per cooldown, since the calls already in flight answer the old
+pace) lowers the pace to the smaller of 90% of itself and 97% of the rate the server was seen to
+admit. After the cooldown the pace grows, 25% a second at first and twice as fast each further
+second without a 429, so a pace set low while the client was still warming up recovers in seconds.
+The refused request itself is not sent again before its ``Retry-After``: the caller re-sends it then
 (:meth:`Ticket.not_before`). No library paces on a measured rate like this (``aiolimiter`` holds one
 fixed rate), hence the few lines here.
 """
