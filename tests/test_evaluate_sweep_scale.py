@@ -14,7 +14,7 @@ from tests.support.scripted_server import ScriptedServer
 from workbench.errors import RateLimitError, ServerError
 from workbench.evaluate import sweep
 from workbench.evaluate.recorded import RecordedCells
-from workbench.runlog.sweeps import sweep_records
+from workbench.runlog.sweeps import read_grades, sweep_records
 from workbench.runner.throttle import Throttle
 
 
@@ -69,3 +69,16 @@ def test_a_sweep_holds_no_answers_while_it_runs_and_reads_them_back(tmp_path: Pa
     assert resumed.sent == 10 and len(resumed.cells) == 30 and resumed.to_pandas()["answer"].notna().all()
     unlogged = sweep(rows[:3], "{q}", **{**kwargs, "store": False, "name": "memory"})
     assert len(unlogged.cells) == 3 and all(r.ok for r in unlogged.cells.values())  # no run log: records held
+
+
+def test_a_rerun_grades_the_done_cells_that_have_no_grade_reading_only_those(
+    tmp_path: Path, scripted: ScriptedServer
+) -> None:
+    store = workbench.Store(tmp_path / "runs.sqlite")
+    rows = [{"id": str(i), "q": f"item {i}", "answer": "Hello" if i % 2 else "Bye"} for i in range(6)]
+    target = workbench.resolve(f"openai/ok@{scripted.url}", locality="cloud", price=workbench.Price(1.0, 1.0))
+    kwargs = dict(id_column="id", targets=[target], name="later", store=store)
+    assert sweep(rows, "{q}", **kwargs).sent == 6  # no grader yet
+    graded = sweep(rows, "{q}", graders=["contains:answer"], **kwargs)  # nothing sent; the six answers graded
+    assert graded.sent == 0 and len(read_grades(store)) == 6
+    assert graded.scores().loc[target.spec, "score"] == 0.5

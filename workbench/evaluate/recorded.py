@@ -28,6 +28,7 @@ class Answer:
     response: str
     ok: bool = True
 
+
 _INTERRUPTED = "CallCancelled"
 
 
