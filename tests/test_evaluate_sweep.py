@@ -135,11 +135,13 @@ def test_a_rate_limited_cell_never_fails_the_sweep(tmp_path: Path) -> None:
     store = workbench.Store(tmp_path / "runs.sqlite")
     with ScriptedServer() as server:  # its own server: the 429 count is per server
         limited = cloud(server, "ratelimit-3")
-        kwargs = dict(id_column="id", targets=[limited], name="429", store=store, retries=1, concurrency=1)
-        first = sweep(ROWS[:2], "{q}", **kwargs)  # item 1: 429, 429 -> error; item 2: 429, then answered
-        assert first.errors == 1 and first.to_pandas()["error_type"].fillna("").tolist() == ["RateLimitError", ""]
+        kwargs = dict(id_column="id", targets=[limited], name="429", store=store, retries=0, concurrency=1)
+        first = sweep(ROWS[:2], "{q}", **kwargs)  # item 1: 429; item 2: 429; item 1: 429; item 2, item 1 answered
+        assert first.errors == 0 and first.to_pandas()["error_type"].isna().all() and len(server.received) == 5
+        refused = [r for r in sweep_records(store, "429") if not r.ok]
+        assert [(r.error_type, r.attempts) for r in refused] == [("RateLimitError", 1)] * 3  # re-sent by the sweep
         second = sweep(ROWS[:2], "{q}", retry_errors=True, **kwargs)
-        assert second.sent == 1 and second.errors == 0 and len(server.received) == 5
+        assert second.sent == 0 and second.errors == 0 and len(server.received) == 5
 
 
 def test_per_target_concurrency_is_respected(tmp_path: Path, scripted: ScriptedServer) -> None:

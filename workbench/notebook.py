@@ -149,12 +149,13 @@ def sweep_with_progress(
     as done. When the sweep ends (finished, stopped at the budget, failed or interrupted) the bar is
     replaced in place by static HTML, and a :class:`Dashboard` is redrawn with the sweep's calls.
     """
-    from workbench.evaluate.cells import cells_from_records, to_send
+    from workbench.evaluate.cells import to_send
     from workbench.evaluate.datasets import load_dataset
     from workbench.evaluate.engine import sweep
+    from workbench.evaluate.recorded import RecordedCells
     from workbench.records import new_id
     from workbench.runlog.store import open_store
-    from workbench.runlog.sweeps import sweep_records
+    from workbench.runlog.sweeps import sweep_cells
 
     dataset = load_dataset(data, prompt, system=system, id_column=id_column)
     log = store if store is not None else open_store()
@@ -165,7 +166,7 @@ def sweep_with_progress(
 
         from workbench.ui.progress import SweepProgress
 
-        done = cells_from_records(sweep_records(log, name))
+        done = RecordedCells.from_rows(log, sweep_cells(log, name)).rows  # outcomes only, no texts
         queued = sum(len(to_send(dataset.item_ids, t, repeats, done, False)) for t in targets)
         total = len(dataset) * len(targets) * repeats
         view = SweepProgress(name, total, done=max(total - queued, 0))

@@ -7,6 +7,8 @@ name picks the behaviour:
   a request with ``"stream": false`` (promptfoo's default) gets the same answer as one JSON body;
 - ``auth``: 401 whose body and URL echo the bearer key (as leaky providers do);
 - ``ratelimit-N``: 429 with ``Retry-After: 1`` for the first N requests, then ``ok``;
+- ``rps-R``: a token bucket of R requests a second (a burst of R/5 at most): within it ``ok`` at once,
+  above it 429 with ``Retry-After`` in whole seconds until a token is free (counted in ``refused``);
 - ``error500``: 500 every time;
 - ``hang``: accept and never answer;
 - ``drop``: stream two chunks, then cut the connection mid-answer;
@@ -18,6 +20,7 @@ Every request body is kept in ``received`` so tests can check what arrived.
 from __future__ import annotations
 
 import json
+import math
 import sys
 import threading
 import time
@@ -78,6 +81,10 @@ class _Handler(BaseHTTPRequestHandler):
             self._json(401, {"error": {"message": f"Incorrect API key provided: {key}. See https://x.test/?key={key}"}})
         elif model.startswith("ratelimit-") and self.server.counts[model] <= int(model.split("-")[1]):
             self._json(429, {"error": {"message": "Rate limit reached"}}, {"Retry-After": "1"})
+        elif model.startswith("rps-") and (wait := self.server.bucket(model, float(model.split("-")[1]))):
+            with self.server.lock:
+                self.server.refused[model] += 1
+            self._json(429, {"error": {"message": "Rate limit reached"}}, {"Retry-After": str(math.ceil(wait))})
         elif model == "error500":
             self._json(500, {"error": {"message": "internal error"}})
         elif model in self.server.replies:
@@ -141,8 +148,22 @@ class _Server(ThreadingHTTPServer):
 
     received: list[dict[str, Any]]
     counts: Counter[str]
+    refused: Counter[str]
     replies: dict[str, str]
     release: threading.Event
+    lock: threading.Lock
+    tokens: dict[str, tuple[float, float]]
+
+    def bucket(self, model: str, rate: float) -> float:
+        """Take a token from ``model``'s bucket (``rate`` a second, holding ``rate / 5``): 0, or seconds until one."""
+        capacity = max(1.0, rate / 5)
+        with self.lock:
+            now = time.monotonic()
+            level, then = self.tokens.get(model, (capacity, now))
+            level = min(capacity, level + (now - then) * rate)
+            taken = level >= 1.0
+            self.tokens[model] = (level - 1.0 if taken else level, now)
+            return 0.0 if taken else (1.0 - level) / rate
 
 
 class ScriptedServer:
@@ -152,6 +173,9 @@ class ScriptedServer:
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.received = []
         self._server.counts = Counter()
+        self._server.refused = Counter()
+        self._server.lock = threading.Lock()
+        self._server.tokens = {}
         self._server.replies = {}
         self._server.release = threading.Event()
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -165,6 +189,11 @@ class ScriptedServer:
     def replies(self) -> dict[str, str]:
         """Scripted answers by model name: ``server.replies["judge"] = "Score: 8/10 - correct"``."""
         return self._server.replies
+
+    @property
+    def refused(self) -> Counter[str]:
+        """429s sent by the ``rps-R`` models, by model name."""
+        return self._server.refused
 
     @property
     def received(self) -> list[dict[str, Any]]:

@@ -8,7 +8,7 @@ sent again like one with no record.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from workbench.records import CallRecord
 
@@ -55,8 +55,13 @@ def cells_from_records(records: Iterable[CallRecord]) -> dict[Cell, CallRecord]:
     return cells
 
 
+class _Outcome(Protocol):
+    @property
+    def ok(self) -> bool: ...
+
+
 def to_send(
-    item_ids: Sequence[str], target: str, repeats: int, done: Mapping[Cell, CallRecord], retry_errors: bool
+    item_ids: Sequence[str], target: str, repeats: int, done: Mapping[Cell, _Outcome], retry_errors: bool
 ) -> list[tuple[str, int]]:
     """The (item, repeat) pairs of ``target`` to send, in item order: no record, or failed when ``retry_errors``."""
     pending = []

@@ -4,7 +4,9 @@ Each cell is one :func:`workbench.runner.fanout.arun` call to one target, so it 
 record in the run log, tagged in its provenance with the sweep, the item and the repeat
 (:mod:`workbench.evaluate.cells`). Per target, ``concurrency`` calls run at once; a target that
 loads its weights into this process (llama.cpp) serves one at a time, so it gets
-``local_concurrency``. A rerun of a named sweep sends only the cells not yet finished. An LLM judge
+``local_concurrency``. A 429 never fails a cell: the cell waits out its Retry-After and is sent
+again, while the target's other cells go on at an adaptive pace (:mod:`workbench.evaluate.lanes`).
+A rerun of a named sweep sends only the cells not yet finished. An LLM judge
 (:mod:`workbench.evaluate.judge`) grades each answer right after it, in the same worker.
 """
 
@@ -14,23 +16,24 @@ import asyncio
 import dataclasses
 import os
 import sys
-from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from workbench.errors import ConfigError
 from workbench.evaluate.budget import Budget, worst_case_usd
-from workbench.evaluate.cells import Cell, cell_of, cells_from_records, repeat_seed, sweep_tag, to_send
+from workbench.evaluate.cells import Cell, cell_of, repeat_seed, sweep_tag, to_send
 from workbench.evaluate.datasets import Dataset, Item, load_dataset
 from workbench.evaluate.graders import Grader, check_graders
 from workbench.evaluate.grading import as_graders, grade_cells, recorded_grades
 from workbench.evaluate.judge import JudgeGrader
 from workbench.evaluate.judging import Judging
+from workbench.evaluate.lanes import RESENDS, Lane
+from workbench.evaluate.recorded import RecordedCells
 from workbench.evaluate.results import Sweep
 from workbench.evaluate.sources import data_entries
 from workbench.records import DEFAULT_MAX_TOKENS, CallRecord, Price, new_id
 from workbench.runlog.store import Store, open_store
-from workbench.runlog.sweeps import GradeRow, judge_records, read_grades, sweep_records, write_grades
+from workbench.runlog.sweeps import CellRow, GradeRow, judge_records, read_grades, sweep_cells, write_grades
 from workbench.runner.fanout import arun
 from workbench.runner.loop import run_sync
 from workbench.runner.options import RunOptions
@@ -58,41 +61,34 @@ class _State:
     request: Mapping[str, Any]
     log: Store | None
     budget: Budget
-    cells: dict[Cell, CallRecord]
+    cells: RecordedCells
     grades: dict[tuple[str, str], GradeRow]
     bar: tqdm[Any]
     judging: Judging
     data: list[dict[str, str]] = dataclasses.field(default_factory=list)
     pending: list[GradeRow] = dataclasses.field(default_factory=list)
     sent: int = 0
-    errors: int = 0  # cells whose record is a failure, kept as they change (a recount per call is quadratic)
-
-    def __post_init__(self) -> None:
-        self.errors = sum(not r.ok for r in self.cells.values())
 
     def flush(self) -> None:
         if self.log is not None and self.pending:
             write_grades(self.log, self.pending)
         self.pending = []
 
-    def keep(self, record: CallRecord, rows: list[GradeRow]) -> None:
+    def keep(self, record: CallRecord, rows: list[GradeRow], recorded: bool) -> None:
         cell = cell_of(record)
         if cell is None or record.error_type == "CallCancelled":
             return
-        current = self.cells.get(cell)
-        if current is None or not current.ok:
-            self.errors += (not record.ok) - (current is not None)
-            self.cells[cell] = record
+        self.cells.put(cell, CellRow.of(record, cell[0], cell[2]), record, recorded=recorded)
         rows = grade_cells({cell: record}, self.graders, self.dataset) + rows
         self.grades.update({(r.call_id, r.grader): r for r in rows})
         self.pending += rows
         if len(self.pending) >= _GRADE_BATCH:
             self.flush()
-        self.bar.set_postfix_str(f"errors {self.errors}, spent ${self.budget.spent_usd:.4f}", refresh=False)
+        self.bar.set_postfix_str(f"errors {self.cells.errors}, spent ${self.budget.spent_usd:.4f}", refresh=False)
         self.bar.update(1)
 
 
-async def _send(state: _State, target: Target, item: Item, repeat: int) -> bool:
+async def _send(state: _State, target: Target, lane: Lane, item: Item, repeat: int, refused: int) -> bool:
     key = f"{item.item_id}\x1f{target.spec}\x1f{repeat}"
     worst = worst_case_usd(
         target, item.messages, state.request["max_tokens"], price=state.options.prices.get(target.spec),
@@ -101,9 +97,11 @@ async def _send(state: _State, target: Target, item: Item, repeat: int) -> bool:
     if not await state.budget.reserve(key, worst):
         return False
     tags = sweep_tag(state.name, item.item_id, repeat, state.data)
-    options = dataclasses.replace(state.options, tags=tags)
+    ticket = lane.throttle.ticket()
+    options = dataclasses.replace(state.options, tags=tags, throttle=ticket)
     seed = repeat_seed(state.request["seed"], repeat)
     try:
+        await lane.throttle.acquire()
         result = await arun(
             list(item.messages), [target], temperature=state.request["temperature"],
             max_tokens=state.request["max_tokens"], seed=seed, store=state.log or False, options=options,
@@ -112,9 +110,13 @@ async def _send(state: _State, target: Target, item: Item, repeat: int) -> bool:
         await state.budget.settle(key, None)
         raise
     record = result.records[0]
-    await state.budget.settle(key, record.cost_usd if record.sent else 0.0)
+    await state.budget.settle(key, record.cost_usd if record.sent and not ticket.refused else 0.0)
     state.sent += 1
-    state.keep(record, await state.judging.answer(record, item))
+    if ticket.refused and refused < RESENDS:  # a 429 is no answer: send the cell again after its Retry-After
+        backoff = state.options.backoff * 2**refused
+        lane.again(item.item_id, repeat, refused + 1, ticket.not_before(backoff, state.options.max_retry_after))
+        return True
+    state.keep(record, await state.judging.answer(record, item), recorded=record.call_id not in result.unrecorded)
     return True
 
 
@@ -125,10 +127,13 @@ async def _catch_up(state: _State, done: Mapping[Cell, CallRecord], graded: set[
     state.pending += rows
 
 
-async def _worker(state: _State, target: Target, queue: deque[tuple[str, int]]) -> None:
-    while queue and not state.budget.stopped:
-        item_id, repeat = queue.popleft()
-        if not await _send(state, target, state.dataset.get(item_id), repeat):
+async def _worker(state: _State, target: Target, lane: Lane) -> None:
+    while not state.budget.stopped:
+        cell = await lane.next()
+        if cell is None:
+            return
+        item_id, repeat, refused = cell
+        if not await _send(state, target, lane, state.dataset.get(item_id), repeat, refused):
             return
 
 
@@ -222,31 +227,37 @@ async def asweep(
     name = name or f"sweep-{new_id()[:12]}"
     specs = {t.spec for t in resolved}
     ids = set(dataset.item_ids)
-    previous = sweep_records(log, name) if log is not None else []
-    done = {c: r for c, r in cells_from_records(previous).items() if c[0] in ids and c[1] in specs and c[2] < repeats}
+    previous = sweep_cells(log, name) if log is not None else []
+    ours = (r for r in previous if r.item in ids and r.target in specs and r.repeat < repeats)
+    done = RecordedCells.from_rows(log, ours) if log is not None else RecordedCells(None)
     judged = judge_records(log, name) if log is not None and judges else []
-    budget = Budget(budget_usd, spent_usd=sum(r.cost_usd or 0.0 for r in (*previous, *judged) if r.sent))
+    spent = sum(r.cost_usd or 0.0 for r in previous if r.sent) + sum(r.cost_usd or 0.0 for r in judged if r.sent)
+    budget = Budget(budget_usd, spent_usd=spent)
     budget.check([*resolved, *(j.target for j in judges)], options.prices)
     judging = Judging(judges, name, log, options, budget, concurrency, local_concurrency)
     judging.recorded(judged)
     versions = {g.name: g.version for g in grader_list}
-    grades = recorded_grades(read_grades(log, [r.call_id for r in done.values()]), versions) if log else {}
+    grades = recorded_grades(read_grades(log, [r.call_id for r in done.rows.values()]), versions) if log else {}
     request = {"temperature": temperature, "max_tokens": max_tokens, "seed": seed}
-    queues = {t.spec: deque(to_send(dataset.item_ids, t.spec, repeats, done, retry_errors)) for t in resolved}
+    lanes = {t.spec: Lane(to_send(dataset.item_ids, t.spec, repeats, done.rows, retry_errors)) for t in resolved}
     total = len(dataset) * len(resolved) * repeats
-    queued = sum(len(q) for q in queues.values())
+    queued = sum(len(q) for q in lanes.values())
     bar = tqdm(total=total, initial=total - queued, desc=f"sweep {name}", unit="call", file=sys.stderr,
                disable=None if progress is None else not progress, dynamic_ncols=True)  # fmt: skip
-    state = _State(name, dataset, grader_list, options, request, log, budget, dict(done), grades, bar, judging,
+    state = _State(name, dataset, grader_list, options, request, log, budget, done, grades, bar, judging,
                    data_entries(data, data_files))  # fmt: skip
     graded = {(c, g, versions[g]) for c, g in grades}
-    state.pending = grade_cells(done, grader_list, dataset, skip=graded)
+    keys = [(g.name, g.version) for g in grader_list]
+    ungraded = done.subset(  # only these records are read back from the run log
+        c for c, r in done.rows.items() if r.ok and any((r.call_id, *k) not in graded for k in keys)
+    )
+    state.pending = grade_cells(ungraded, grader_list, dataset, skip=graded)
     state.grades.update({(r.call_id, r.grader): r for r in state.pending})
     try:
-        tasks = [asyncio.ensure_future(_catch_up(state, done, graded))] if judges else []
+        tasks = [asyncio.ensure_future(_catch_up(state, ungraded, graded))] if judges else []
         for target in resolved:
             limit = local_concurrency if target.facts().model_file is not None else concurrency
-            tasks += [asyncio.ensure_future(_worker(state, target, queues[target.spec])) for _ in range(limit)]
+            tasks += [asyncio.ensure_future(_worker(state, target, lanes[target.spec])) for _ in range(limit)]
         try:
             await asyncio.gather(*tasks)
         except BaseException:  # one worker failed or the sweep was interrupted: stop the others, then say why

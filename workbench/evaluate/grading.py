@@ -12,16 +12,18 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import Protocol
 
 from workbench.errors import ConfigError
-from workbench.evaluate.cells import Cell, cells_from_records
+from workbench.evaluate.cells import Cell
 from workbench.evaluate.datasets import Dataset, load_dataset
 from workbench.evaluate.graders import Grader, check_graders
+from workbench.evaluate.recorded import RecordedCells
 from workbench.evaluate.results import Sweep
 from workbench.evaluate.specs import parse_grader
 from workbench.records import CallRecord
 from workbench.runlog.store import Store, open_store
-from workbench.runlog.sweeps import GradeRow, judge_records, read_grades, sweep_records, write_grades
+from workbench.runlog.sweeps import GradeRow, judge_records, read_grades, sweep_cells, write_grades
 
 __all__ = ["as_graders", "grade", "grade_cells", "load_sweep", "recorded_grades"]
 
@@ -36,8 +38,17 @@ def as_graders(graders: Iterable[str | Grader]) -> list[Grader]:
     return found
 
 
+class _Answered(Protocol):
+    @property
+    def call_id(self) -> str: ...
+    @property
+    def response(self) -> str: ...
+    @property
+    def ok(self) -> bool: ...
+
+
 def grade_cells(
-    cells: Mapping[Cell, CallRecord],
+    cells: Mapping[Cell, _Answered],
     graders: Sequence[Grader],
     dataset: Dataset,
     *,
@@ -93,11 +104,11 @@ def load_sweep(
 ) -> Sweep:
     """The sweep ``name`` as the run log holds it: its cells and every grade recorded for them."""
     log = _store(store)
-    records = sweep_records(log, name)
-    if not records:
+    rows = sweep_cells(log, name)
+    if not rows:
         raise ConfigError(f"The run log at {log.path} has no sweep named {name!r}; check the name or --store.")
-    cells = cells_from_records(records)
-    grades = recorded_grades(read_grades(log, [r.call_id for r in cells.values()]))
+    cells = RecordedCells.from_rows(log, rows)  # records are read back when first asked for
+    grades = recorded_grades(read_grades(log, [r.call_id for r in cells.rows.values()]))
     targets = tuple(dict.fromkeys(t for _, t, _ in cells))
     graders = tuple(dict.fromkeys(g for _, g in grades))
     repeats = 1 + max(k for _, _, k in cells)
@@ -132,7 +143,8 @@ def grade(
             raise ConfigError(f"Grading {found.name!r} by {graders[0].name} reads reference columns; pass data=.")
         dataset = _bare_dataset(found)
     check_graders(graders, dataset)
-    rows = grade_cells(found.cells, graders, dataset)
+    answers = found.cells.answers() if isinstance(found.cells, RecordedCells) else found.cells
+    rows = grade_cells(answers, graders, dataset)
     judge_calls = found.judge_calls
     if any(hasattr(g, "ajudge") for g in graders):
         rows, judge_calls = _judged(found, graders, dataset, store, rows)

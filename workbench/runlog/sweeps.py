@@ -14,11 +14,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from workbench.records import CallRecord
+from workbench.records import NOT_SENT, CallRecord
 from workbench.runlog.rows import from_row
 from workbench.runlog.store import Store
 
-__all__ = ["GradeRow", "judge_records", "read_grades", "sweep_names", "sweep_records", "write_grades"]
+__all__ = [
+    "CellRow", "GradeRow", "judge_records", "read_grades", "records_by_id", "responses_by_id", "sweep_cells",
+    "sweep_names", "sweep_records", "write_grades",
+]  # fmt: skip
 
 # The indexed expression, spelled the same in every query. A provenance holding NaN or Infinity (a
 # routing threshold) is not JSON to SQLite, and json_extract would fail the whole statement on it.
@@ -51,6 +54,66 @@ def sweep_records(store: Store, name: str) -> list[CallRecord]:
     """Every call recorded for the sweep ``name``, oldest first (replayed copies included, as recorded)."""
     sql = f"SELECT * FROM calls WHERE {_NAME} = ? ORDER BY started_at, rowid"
     return [from_row(row) for row in _rows(store, sql, (name,))]
+
+
+@dataclass(frozen=True, slots=True)
+class CellRow:
+    """A sweep's call without its texts: its tag, whether it failed, and what it cost (what a resume needs)."""
+
+    call_id: str
+    target: str
+    item: str
+    repeat: int
+    error_type: str | None
+    cost_usd: float | None
+    cost_basis: str
+    replayed: bool
+
+    @property
+    def ok(self) -> bool:
+        """Whether the call finished without an error."""
+        return self.error_type is None
+
+    @property
+    def sent(self) -> bool:
+        """Whether the call's request was sent to its target (not unsent, blocked or replayed)."""
+        return self.cost_basis != NOT_SENT and not self.replayed
+
+    @classmethod
+    def of(cls, record: CallRecord, item: str, repeat: int) -> CellRow:
+        """The row of a record of the cell (``item``, its target, ``repeat``)."""
+        return cls(record.call_id, record.target, item, repeat, record.error_type, record.cost_usd,
+                   record.cost_basis, record.replayed)  # fmt: skip
+
+
+def sweep_cells(store: Store, name: str) -> list[CellRow]:
+    """:func:`sweep_records` without the texts: only the columns and tag fields a resume reads, oldest first."""
+    tag = "CASE WHEN json_valid(provenance) THEN json_extract(provenance, '$.sweep.{}') END"
+    sql = (
+        f"SELECT call_id, target, {tag.format('item')}, {tag.format('repeat')}, error_type, cost_usd, cost_basis, "
+        f"replayed FROM calls WHERE {_NAME} = ? ORDER BY started_at, rowid"
+    )
+    rows = _rows(store, sql, (name,))
+    return [CellRow(r[0], r[1], str(r[2]), int(r[3]), r[4], r[5], r[6], bool(r[7])) for r in rows]
+
+
+def _by_id(store: Store, columns: str, call_ids: Iterable[str]) -> list[Any]:
+    ids = list(dict.fromkeys(call_ids))
+    rows: list[Any] = []
+    for start in range(0, len(ids), 500):  # SQLite caps the number of bound parameters
+        chunk = ids[start : start + 500]
+        rows += _rows(store, f"SELECT {columns} FROM calls WHERE call_id IN ({', '.join('?' for _ in chunk)})", chunk)
+    return rows
+
+
+def records_by_id(store: Store, call_ids: Iterable[str]) -> dict[str, CallRecord]:
+    """The recorded calls with these ids, by id."""
+    return {r.call_id: r for r in map(from_row, _by_id(store, "*", call_ids))}
+
+
+def responses_by_id(store: Store, call_ids: Iterable[str]) -> dict[str, str]:
+    """The answers of the recorded calls with these ids, by id (what re-grading reads)."""
+    return {str(r[0]): str(r[1]) for r in _by_id(store, "call_id, response", call_ids)}
 
 
 def judge_records(store: Store, name: str) -> list[CallRecord]:

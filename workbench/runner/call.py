@@ -151,6 +151,8 @@ class Call:
         except Exception as exc:  # a bug in a backend must not sink the run
             error = TargetError(f"{self.spec} raised {type(exc).__name__}: {exc}")
         self.meter.finish()
+        if self.options.throttle is not None:
+            self.options.throttle.answered(error)
         record = self._record(error)
         await self._save(record)
         notify(self.sinks, "on_record", record)
@@ -181,7 +183,7 @@ class Call:
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self.options.retries + 1),
             wait=_wait(self.options),
-            retry=retry_if_exception(lambda e: isinstance(e, TargetError) and e.retryable and not self.meter.text),
+            retry=retry_if_exception(self._retryable),
             reraise=True,
         )
         async for attempt in retrying:
@@ -192,6 +194,11 @@ class Call:
                     if isinstance(event, TextDelta):
                         self.pieces += 1
                         notify(self.sinks, "on_delta", self.call_id, event.text)
+
+    def _retryable(self, exc: BaseException) -> bool:
+        """Retry before the first token; a 429 under a throttle goes back to the sweep, which re-sends it later."""
+        paced = self.options.throttle is not None and isinstance(exc, RateLimitError)
+        return isinstance(exc, TargetError) and exc.retryable and not self.meter.text and not paced
 
     def _record(self, error: WorkbenchError | None) -> CallRecord:
         meter = self.meter

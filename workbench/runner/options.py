@@ -8,6 +8,7 @@ from typing import Any
 
 from workbench.runlog.replay import default_mode, default_source
 from workbench.runner.pricing import Price
+from workbench.runner.throttle import Ticket
 
 __all__ = ["RunOptions"]
 
@@ -42,3 +43,5 @@ class RunOptions:
     """off, on or strict: answer recorded calls from the run log (:mod:`workbench.runlog.replay`); $WORKBENCH_REPLAY."""
     replay_from: str | None = field(default_factory=default_source)
     """A run log to answer replayed calls from, read only, instead of the one written to; $WORKBENCH_REPLAY_FROM."""
+    throttle: Ticket | None = None
+    """Set by a sweep per call: told its outcome; a 429 is then not retried in the call, the sweep re-sends it."""
