@@ -14,21 +14,21 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from workbench.records import CallRecord
+from workbench.records import COLUMNS, CallRecord
+from workbench.runlog.query import SWEEP_NAME
 from workbench.runlog.rows import from_row
 from workbench.runlog.store import Store
 
 __all__ = ["GradeRow", "judge_records", "read_grades", "sweep_names", "sweep_records", "write_grades"]
 
-# The indexed expression, spelled the same in every query. A provenance holding NaN or Infinity (a
-# routing threshold) is not JSON to SQLite, and json_extract would fail the whole statement on it.
-_NAME = "CASE WHEN json_valid(provenance) THEN json_extract(provenance, '$.sweep.name') END"
+_NAME = SWEEP_NAME  # the indexed expressions, spelled as their indexes are (migrations 006 and 008)
 _WRITE_GRADE = (
     "INSERT INTO grades (call_id, grader, version, score, reason, graded_at) VALUES (?, ?, ?, ?, ?, ?)"
     " ON CONFLICT (call_id, grader, version) DO UPDATE"
     " SET score = excluded.score, reason = excluded.reason, graded_at = excluded.graded_at"
 )
 _JUDGED = "CASE WHEN json_valid(provenance) THEN json_extract(provenance, '$.judge.sweep') END"
+_RECORD = ", ".join(COLUMNS)  # what a record holds: never request_hash, which provenance repeats
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,13 +49,13 @@ def _rows(store: Store, sql: str, args: Sequence[object]) -> list[Any]:
 
 def sweep_records(store: Store, name: str) -> list[CallRecord]:
     """Every call recorded for the sweep ``name``, oldest first (replayed copies included, as recorded)."""
-    sql = f"SELECT * FROM calls WHERE {_NAME} = ? ORDER BY started_at, rowid"
+    sql = f"SELECT {_RECORD} FROM calls WHERE {_NAME} = ? ORDER BY started_at, rowid"
     return [from_row(row) for row in _rows(store, sql, (name,))]
 
 
 def judge_records(store: Store, name: str) -> list[CallRecord]:
-    """Every judge's call made while grading the sweep ``name``, oldest first (not indexed: read once per sweep)."""
-    sql = f"SELECT * FROM calls WHERE {_JUDGED} = ? ORDER BY started_at, rowid"
+    """Every judge's call made while grading the sweep ``name``, oldest first (through the ``calls_judged`` index)."""
+    sql = f"SELECT {_RECORD} FROM calls WHERE {_JUDGED} = ? ORDER BY started_at, rowid"
     return [from_row(row) for row in _rows(store, sql, (name,))]
 
 
