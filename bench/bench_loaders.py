@@ -105,7 +105,8 @@ def main(calls: int) -> None:
                 label = f"{kind}, {calls:,} calls: {name.strip()}"
                 goal: dict[str, Any] = {}
                 if not name.startswith(" ") and "10,000" in name:
-                    goal = {"goal": f"<= {GOAL_S:g} s", "passed": median <= GOAL_S and got["first_s"] <= GOAL_S}
+                    whole = got["rows"] == big_log.SWEEP_SIZE  # an empty read passes nothing
+                    goal = {"goal": f"<= {GOAL_S:g} s", "passed": whole and max(median, got["first_s"]) <= GOAL_S}
                 figures.append(figure(f"{label}: time ({got['rows']:,} rows)", median, "s", values=got["again_s"],
                                       **goal))  # fmt: skip
                 figures.append(figure(f"{label}: first read after opening", got["first_s"], "s", **goal))

@@ -14,6 +14,7 @@ from tests.support.records import make_record
 from workbench.errors import ConfigError
 from workbench.records import COLUMNS, Locality
 from workbench.records.frame import FRAME_COLUMNS
+from workbench.routing.runlog import from_run_log
 from workbench.runlog import sweeps
 from workbench.runlog.query import DEFAULT_COLUMNS, SWEEP_NAME
 from workbench.runlog.store import Store
@@ -142,3 +143,17 @@ def test_a_sweep_and_its_judges_are_read_through_their_indexes(log_at: Path | st
     assert [r.call_id for r in sweeps.sweep_records(store, "s1")] == ["c0", "c1"]
     assert [r.call_id for r in sweeps.judge_records(store, "s1")] == ["j"]
     assert "008_judged_sweep_index" in store.migrations()
+
+
+def test_routing_outcomes_read_one_sweeps_graded_calls_from_the_log(log_at: Path | str) -> None:
+    store = _log(log_at)  # runs r1 (sweep s1) and r2 (sweep s2): an edge and a cloud call each
+    sweeps.write_grades(store, [sweeps.GradeRow(f"c{i}", "g", "1", float(i % 2), "") for i in range(6)])
+    sweeps.write_grades(store, [sweeps.GradeRow("c2", "other", "1", 0.5, "")])
+    data = from_run_log(store, grader="g", sweep="s2")
+    assert data.frame["source"].tolist() == ["r2"] and data.prompts == ["question 2"]
+    assert data.frame[["edge_score", "cloud_score", "edge_response"]].values.tolist() == [[0.0, 1.0, "answer 2"]]
+    every = from_run_log(store, grader="g", edge_target="local/smollm2", cloud_target="openai/gpt-4o-mini")
+    assert every.frame["source"].tolist() == ["r1", "r2", "r3"]
+    assert from_run_log(store, grader="g", since=T0 + 240).frame["source"].tolist() == ["r3"]
+    with pytest.raises(ConfigError, match="grader="):
+        from_run_log(store, sweep="s2")

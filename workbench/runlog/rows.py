@@ -10,7 +10,7 @@ from workbench.records import COLUMNS, CallRecord
 
 __all__ = [
     "BOOL_COLUMNS", "COLUMNS", "INSERT_SQL", "JSON_COLUMNS", "STORED_COLUMNS", "decoded", "decoded_columns", "from_row",
-    "to_row",
+    "from_rows", "to_row",
 ]  # fmt: skip
 
 JSON_COLUMNS = ("params", "prompt", "engine_metrics", "privacy", "provenance")
@@ -78,3 +78,9 @@ def decoded_columns(names: Sequence[str], rows: Sequence[Sequence[Any]]) -> dict
 def from_row(row: Any) -> CallRecord:
     """The record a ``calls`` row holds."""
     return CallRecord.from_dict(decoded(row))
+
+
+def from_rows(rows: Sequence[Sequence[Any]]) -> list[CallRecord]:
+    """The records of rows selecting :data:`COLUMNS` in order, each column's JSON decoded in one pass."""
+    rows_of = zip(*decoded_columns(COLUMNS, rows).values(), strict=True)
+    return [CallRecord.from_dict(dict(zip(COLUMNS, values, strict=True))) for values in rows_of]

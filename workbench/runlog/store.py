@@ -27,7 +27,7 @@ from workbench.runlog.backends import open_backend
 from workbench.runlog.group_commit import GroupCommit
 from workbench.runlog.location import default_location, is_url
 from workbench.runlog.query import Filters, Moment, pick_columns, select_sql
-from workbench.runlog.rows import COLUMNS, INSERT_SQL, decoded_columns, from_row, to_row
+from workbench.runlog.rows import COLUMNS, INSERT_SQL, decoded_columns, from_row, from_rows, to_row
 from workbench.runlog.schema import MIGRATIONS
 from workbench.runlog.spool import read_spool, remove_spool, write_spool
 from workbench.runner.sinks import BaseSink
@@ -210,7 +210,7 @@ class Store(BaseSink):
     ) -> list[CallRecord]:
         """Whole records, newest first, of the calls the filters name (:meth:`to_pandas` says how they read)."""
         filters = Filters.of(run_id=run_id, sweep=sweep, target=target, since=since, until=until)
-        return [from_row(row) for row in self._rows(*select_sql(COLUMNS, filters, limit=limit))]
+        return from_rows(self._rows(*select_sql(COLUMNS, filters, limit=limit)))
 
     def to_pandas(
         self,

@@ -16,7 +16,7 @@ from typing import Any
 
 from workbench.records import COLUMNS, CallRecord
 from workbench.runlog.query import SWEEP_NAME
-from workbench.runlog.rows import from_row
+from workbench.runlog.rows import from_rows
 from workbench.runlog.store import Store
 
 __all__ = ["GradeRow", "judge_records", "read_grades", "sweep_names", "sweep_records", "write_grades"]
@@ -50,13 +50,13 @@ def _rows(store: Store, sql: str, args: Sequence[object]) -> list[Any]:
 def sweep_records(store: Store, name: str) -> list[CallRecord]:
     """Every call recorded for the sweep ``name``, oldest first (replayed copies included, as recorded)."""
     sql = f"SELECT {_RECORD} FROM calls WHERE {_NAME} = ? ORDER BY started_at, rowid"
-    return [from_row(row) for row in _rows(store, sql, (name,))]
+    return from_rows(_rows(store, sql, (name,)))
 
 
 def judge_records(store: Store, name: str) -> list[CallRecord]:
     """Every judge's call made while grading the sweep ``name``, oldest first (through the ``calls_judged`` index)."""
     sql = f"SELECT {_RECORD} FROM calls WHERE {_JUDGED} = ? ORDER BY started_at, rowid"
-    return [from_row(row) for row in _rows(store, sql, (name,))]
+    return from_rows(_rows(store, sql, (name,)))
 
 
 def sweep_names(store: Store) -> list[str]:
