@@ -8,9 +8,10 @@ the SQLite log into it with the real ``hybrid store copy`` (:func:`workbench.run
 A log is only used once complete: it is built under a temporary name and renamed (SQLite), or
 marked done in a file beside the data folder (PostgreSQL). Any bench may use it; the calls are:
 
-- half plain calls, three to a run (``run_id`` ``r000000``...), two and a half seconds apart;
-- half sweeps of 10,000 calls each (``sweep-00``...; one run id per sweep), with grades for
-  :data:`GRADED_SWEEP`;
+- calls two and a half seconds apart, alternately a plain call and a sweep's;
+- the plain calls two to a run (``run_id`` ``r000000``...: the run of call ``i`` is ``i // 3``);
+- the sweeps' calls 10,000 to a sweep (``sweep-00``... ``sweep-49`` at a million; the sweep's name is
+  its run id; 2,500 items x the four targets), with grades for :data:`GRADED_SWEEP`;
 - four targets (device, private network, two clouds), 5% failed, 10% flagged, some costs unknown,
   prompts of 10 to 80 words and answers of 20 to 200 (about 1 kB a call).
 """
