@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from workbench.runlog.query import Moment
     from workbench.runlog.store import Store
 
-__all__ = ["EDGE_LOCALITIES", "from_run_log", "prompt_text"]
+__all__ = ["EDGE_LOCALITIES", "LOADED", "from_run_log", "prompt_text"]
 
 EDGE_LOCALITIES = frozenset({"device", "private_network"})
 """Localities that count as the edge; ``cloud`` is the cloud."""
