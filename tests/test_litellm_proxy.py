@@ -206,7 +206,7 @@ def test_a_log_from_before_gateway_figures_migrates_with_none_for_old_calls(tmp_
     conn.commit()
     conn.close()
     store = Store(path)
-    assert store.migrations()[-1] == "007_gateway_figures"
+    assert "007_gateway_figures" in store.migrations()
     [old] = store.records()
     assert (old.gateway_call_id, old.gateway_cost_usd, old.gateway_cost_disagrees) == (None, None, False)
     new = dataclasses.replace(old, call_id="new", gateway_call_id="g-1", gateway_cost_usd=0.5 * 1.005)

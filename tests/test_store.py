@@ -89,10 +89,12 @@ def test_every_field_round_trips(log_at: Path | str) -> None:
     store.append(sparse)
     assert store.records() == [full, sparse]
     assert store.records(target="nothing") == []
-    frame = store.to_pandas()
+    frame = store.to_pandas(columns="all")
     assert list(frame["call_id"]) == ["c1", "c2"] and frame.loc[0, "cost_usd"] == 0.000123
     # The log read straight from SQL and a run's records give the same frame.
     pd.testing.assert_frame_equal(frame, records_frame(store.records()))
+    # By default the prompt and the answer stay in the database; the rest is the same.
+    pd.testing.assert_frame_equal(store.to_pandas(), frame.drop(columns=["prompt", "response"]))
 
 
 def test_a_log_from_before_queue_time_migrates_with_null_for_old_calls(tmp_path: Path) -> None:

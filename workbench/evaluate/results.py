@@ -99,21 +99,23 @@ class Sweep:
         """One row per (item, target, repeat): the answer, ok/error, figures, and each grader's score and reason."""
         import pandas as pd
 
-        rows = []
-        for (item, target, repeat), r in sorted(self.cells.items(), key=lambda kv: self._order(kv[0])):
-            row: dict[str, object] = {
-                "item_id": item, "target": target, "repeat": repeat, "call_id": r.call_id, "ok": r.ok,
-                "answer": r.response, "error_type": r.error_type, "error_message": r.error_message,
-                "locality": r.locality.value, "input_tokens": r.input_tokens, "output_tokens": r.output_tokens,
-                "cost_usd": r.cost_usd, "ttft_s": r.ttft_s, "latency_s": r.latency_s, "e2e_s": r.e2e_s,
-                "attempts": r.attempts, "seed": r.params.get("seed"),
-            }  # fmt: skip
-            for name in self.graders:
-                found = self.grades.get((r.call_id, name)) if r.ok else None
-                row[f"score {name}"] = found.score if found else math.nan
-                row[f"reason {name}"] = found.reason if found else None
-            rows.append(row)
-        return pd.DataFrame(rows)
+        cells = sorted(self.cells, key=self._order)
+        records = [self.cells[c] for c in cells]
+        columns: dict[str, list[object]] = {
+            "item_id": [c[0] for c in cells], "target": [c[1] for c in cells], "repeat": [c[2] for c in cells],
+            "call_id": [r.call_id for r in records], "ok": [r.ok for r in records],
+            "answer": [r.response for r in records], "error_type": [r.error_type for r in records],
+            "error_message": [r.error_message for r in records], "locality": [r.locality.value for r in records],
+            "input_tokens": [r.input_tokens for r in records], "output_tokens": [r.output_tokens for r in records],
+            "cost_usd": [r.cost_usd for r in records], "ttft_s": [r.ttft_s for r in records],
+            "latency_s": [r.latency_s for r in records], "e2e_s": [r.e2e_s for r in records],
+            "attempts": [r.attempts for r in records], "seed": [r.params.get("seed") for r in records],
+        }  # fmt: skip
+        for name in self.graders:
+            found = [self.grades.get((r.call_id, name)) if r.ok else None for r in records]
+            columns[f"score {name}"] = [g.score if g else math.nan for g in found]
+            columns[f"reason {name}"] = [g.reason if g else None for g in found]
+        return pd.DataFrame(columns)
 
     @functools.cached_property
     def _rows(self) -> dict[str, int]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from workbench.records.call import COLUMNS, CallRecord
@@ -10,9 +10,13 @@ from workbench.records.call import COLUMNS, CallRecord
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["frame_from_rows", "records_frame"]
+__all__ = ["FRAME_COLUMNS", "frame_from_columns", "frame_from_rows", "records_frame"]
 
 _TIMES = ("queue_s", "ttft_s", "latency_s", "e2e_s")
+_OTHERS = [c for c in COLUMNS if c not in _TIMES]
+_AT = _OTHERS.index("started_at") + 1
+FRAME_COLUMNS = (*_OTHERS[:_AT], *_TIMES, *_OTHERS[_AT:])
+"""Every column of a records frame, in its order: the timing figures side by side, after the start time."""
 
 
 def records_frame(records: Sequence[CallRecord]) -> pd.DataFrame:
@@ -22,12 +26,17 @@ def records_frame(records: Sequence[CallRecord]) -> pd.DataFrame:
 
 def frame_from_rows(rows: Sequence[dict[str, Any]]) -> pd.DataFrame:
     """A DataFrame from record dicts (``CallRecord.to_dict`` shape): typed columns, UTC start times."""
+    return frame_from_columns({name: [row[name] for row in rows] for name in FRAME_COLUMNS})
+
+
+def frame_from_columns(columns: Mapping[str, Sequence[Any]]) -> pd.DataFrame:
+    """A DataFrame from one list of values per column, in the mapping's order: typed, start times in UTC."""
     import pandas as pd
 
-    others = [c for c in COLUMNS if c not in _TIMES]
-    at = others.index("started_at") + 1  # the timing figures side by side, after the start time
-    frame = pd.DataFrame(list(rows), columns=[*others[:at], *_TIMES, *others[at:]])
-    frame["started_at"] = pd.to_datetime(frame["started_at"], unit="s", utc=True)
+    frame = pd.DataFrame(dict(columns), columns=list(columns))
+    if "started_at" in frame:
+        frame["started_at"] = pd.to_datetime(frame["started_at"], unit="s", utc=True)
     for name in ("tokens_estimated", "replayed"):
-        frame[name] = frame[name].astype(bool)
+        if name in frame:
+            frame[name] = frame[name].astype(bool)
     return frame

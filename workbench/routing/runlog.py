@@ -14,12 +14,17 @@ from workbench.routing.privacy_hook import count_entities
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["EDGE_LOCALITIES", "from_run_log", "prompt_text"]
+    from workbench.runlog.query import Moment
+    from workbench.runlog.store import Store
+
+__all__ = ["EDGE_LOCALITIES", "LOADED", "from_run_log", "prompt_text"]
 
 EDGE_LOCALITIES = frozenset({"device", "private_network"})
 """Localities that count as the edge; ``cloud`` is the cloud."""
 
 _NEEDED = ("run_id", "target", "locality", "prompt", "response", "cost_usd", "latency_s")
+LOADED = ("call_id", *_NEEDED, "input_tokens", "output_tokens", "tokens_estimated")
+"""The run log's columns :func:`from_run_log` reads from a Store: nothing else leaves the database."""
 
 
 def prompt_text(prompt: Any) -> str:
@@ -42,12 +47,29 @@ def _pick(rows: pd.DataFrame, side: str, target: str | None) -> pd.DataFrame:
     return rows.drop_duplicates("run_id", keep="last").set_index("run_id")
 
 
+def _graded(store: Store, grader: str | None, score_column: str, **filters: Any) -> pd.DataFrame:
+    """The :data:`LOADED` columns of the calls ``filters`` name, oldest first, with ``grader``'s scores."""
+    from workbench.runlog.sweeps import read_grades
+
+    if grader is None:
+        raise ConfigError("Outcomes read from a run log need the grader whose scores count: pass grader='NAME'.")
+    frame = store.to_pandas(columns=LOADED, **filters).iloc[::-1].reset_index(drop=True)
+    scores = {g.call_id: g.score for g in read_grades(store, frame["call_id"]) if g.grader == grader}  # newest wins
+    frame[score_column] = frame["call_id"].map(scores).astype(np.float64)
+    return frame
+
+
 def from_run_log(
-    log: pd.DataFrame,
+    log: pd.DataFrame | Store,
     *,
     score_column: str = "score",
     edge_target: str | None = None,
     cloud_target: str | None = None,
+    grader: str | None = None,
+    sweep: str | None = None,
+    run_id: str | Sequence[str] | None = None,
+    since: Moment | None = None,
+    until: Moment | None = None,
 ) -> Outcomes:
     """Pair each run's edge call with its cloud call and their scores (1 = correct, or any value in [0, 1]).
 
@@ -55,7 +77,16 @@ def from_run_log(
     optionally ``input_tokens, output_tokens, tokens_estimated``) and ``score_column``: exact/numeric match
     against a reference, a judge's verdict, or a thumbs up/down. Runs without both sides scored are left
     out. Costs stay unknown (NaN) where the record had none.
+
+    ``log`` may be a :class:`~workbench.runlog.store.Store`: then the scores are ``grader``'s grades
+    (``workbench.grade``), and only the :data:`LOADED` columns of the calls of ``sweep``, ``run_id``,
+    the two targets when both are named, and the ``since``/``until`` window are read from the database.
     """
+    import pandas as pd
+
+    if not isinstance(log, pd.DataFrame):
+        targets = [edge_target, cloud_target] if edge_target and cloud_target else None
+        log = _graded(log, grader, score_column, sweep=sweep, run_id=run_id, target=targets, since=since, until=until)
     missing = [c for c in (*_NEEDED, score_column) if c not in log.columns]
     if missing:
         raise ConfigError(f"The run log lacks columns {missing}; score the calls into a {score_column!r} column.")
@@ -67,8 +98,6 @@ def from_run_log(
     if runs.empty:
         raise ConfigError("No run has both an edge and a cloud call scored; send the same prompt to both.")
     edge, cloud = edge.loc[runs], cloud.loc[runs]
-    import pandas as pd
-
     frame = pd.DataFrame({"prompt": [prompt_text(p) for p in edge["prompt"]], "source": list(runs)})
     estimated = False
     for side, rows in (("edge", edge), ("cloud", cloud)):

@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from workbench.records import COLUMNS, CallRecord
 
-__all__ = ["BOOL_COLUMNS", "COLUMNS", "INSERT_SQL", "JSON_COLUMNS", "decoded", "from_row", "to_row"]
+__all__ = [
+    "BOOL_COLUMNS", "COLUMNS", "INSERT_SQL", "JSON_COLUMNS", "STORED_COLUMNS", "decoded", "decoded_columns", "from_row",
+    "from_rows", "to_row",
+]  # fmt: skip
 
 JSON_COLUMNS = ("params", "prompt", "engine_metrics", "privacy", "provenance")
 """Columns holding JSON text."""
 BOOL_COLUMNS = ("tokens_estimated", "replayed")
 """Columns holding 0 or 1."""
 _STORED = (*COLUMNS, "request_hash")  # request_hash: provenance["request_hash"], indexed for replay look-ups
+STORED_COLUMNS = _STORED
+"""The ``calls`` table's columns this version writes and reads: the record's, then ``request_hash``."""
+_EMPTY_OBJECT = ("params", "engine_metrics", "provenance")  # NULL in calls recorded before these were kept
 
 INSERT_SQL = (
     f"INSERT INTO calls ({', '.join(_STORED)}) VALUES ({', '.join('?' for _ in _STORED)})"
@@ -53,6 +60,27 @@ def decoded(row: Any) -> dict[str, Any]:
     return data
 
 
+def decoded_columns(names: Sequence[str], rows: Sequence[Sequence[Any]]) -> dict[str, list[Any]]:
+    """The rows of a query selecting ``names``, as one list of Python values per column (JSON read only for these)."""
+    values = [list(column) for column in zip(*rows, strict=True)] if rows else [[] for _ in names]
+    out: dict[str, list[Any]] = {}
+    for name, column in zip(names, values, strict=True):
+        if name in _EMPTY_OBJECT:
+            column = [{} if v is None else json.loads(v) for v in column]
+        elif name in JSON_COLUMNS:
+            column = [None if v is None else json.loads(v) for v in column]
+        elif name in BOOL_COLUMNS:
+            column = [bool(v) for v in column]
+        out[name] = column
+    return out
+
+
 def from_row(row: Any) -> CallRecord:
     """The record a ``calls`` row holds."""
     return CallRecord.from_dict(decoded(row))
+
+
+def from_rows(rows: Sequence[Sequence[Any]]) -> list[CallRecord]:
+    """The records of rows selecting :data:`COLUMNS` in order, each column's JSON decoded in one pass."""
+    rows_of = zip(*decoded_columns(COLUMNS, rows).values(), strict=True)
+    return [CallRecord.from_dict(dict(zip(COLUMNS, values, strict=True))) for values in rows_of]

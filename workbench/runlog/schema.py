@@ -140,5 +140,13 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         ALTER TABLE calls ADD COLUMN gateway_cost_usd REAL;
         """,
     ),
+    (
+        "008_judged_sweep_index",  # a sweep's judge calls by the sweep's name, found as calls_sweep finds its answers
+        """
+        CREATE INDEX calls_judged ON calls(
+            CASE WHEN json_valid(provenance) THEN json_extract(provenance, '$.judge.sweep') END
+        );
+        """,
+    ),
 )
 """(name, SQL) pairs; a log holding a name not listed here was migrated by a newer version."""

@@ -19,14 +19,15 @@ import os
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from workbench.errors import NotRecorded, StoreError
 from workbench.records import CallRecord, CallStart
 from workbench.runlog.backends import open_backend
 from workbench.runlog.group_commit import GroupCommit
 from workbench.runlog.location import default_location, is_url
-from workbench.runlog.rows import COLUMNS, INSERT_SQL, decoded, from_row, to_row
+from workbench.runlog.query import Filters, Moment, pick_columns, select_sql
+from workbench.runlog.rows import COLUMNS, INSERT_SQL, decoded_columns, from_row, from_rows, to_row
 from workbench.runlog.schema import MIGRATIONS
 from workbench.runlog.spool import read_spool, remove_spool, write_spool
 from workbench.runner.sinks import BaseSink
@@ -198,19 +199,43 @@ class Store(BaseSink):
         return self._backend.rows(sql, args)
 
     def records(
-        self, *, run_id: str | None = None, target: str | None = None, limit: int | None = None
+        self,
+        *,
+        run_id: str | Sequence[str] | None = None,
+        sweep: str | None = None,
+        target: str | Sequence[str] | None = None,
+        since: Moment | None = None,
+        until: Moment | None = None,
+        limit: int | None = None,
     ) -> list[CallRecord]:
-        """Records, newest first, optionally of one run or one target."""
-        return [from_row(row) for row in self._rows(*self._select(run_id=run_id, target=target, limit=limit))]
+        """Whole records, newest first, of the calls the filters name (:meth:`to_pandas` says how they read)."""
+        filters = Filters.of(run_id=run_id, sweep=sweep, target=target, since=since, until=until)
+        return from_rows(self._rows(*select_sql(COLUMNS, filters, limit=limit)))
 
     def to_pandas(
-        self, *, run_id: str | None = None, target: str | None = None, limit: int | None = None
+        self,
+        *,
+        run_id: str | Sequence[str] | None = None,
+        sweep: str | None = None,
+        target: str | Sequence[str] | None = None,
+        since: Moment | None = None,
+        until: Moment | None = None,
+        columns: Sequence[str] | Literal["all"] | None = None,
+        limit: int | None = None,
     ) -> pd.DataFrame:
-        """The run log as a DataFrame, one row per call, newest first (same columns as ``RunResult.to_pandas``)."""
-        from workbench.records.frame import frame_from_rows
+        """The calls as a DataFrame, one row per call, newest first; the database filters and picks the columns.
 
-        rows = self._rows(*self._select(run_id=run_id, target=target, limit=limit))
-        return frame_from_rows([decoded(row) for row in rows])
+        ``run_id`` and ``target`` take one value or several; ``sweep`` is a sweep's name; ``since``
+        (inclusive) and ``until`` (exclusive) bound the start time: seconds since the epoch, a datetime
+        (naive is UTC) or ISO 8601 text. ``columns`` names the columns to read, in their order;
+        by default every column but ``prompt`` and ``response`` (the answer), which are read only
+        when named; ``"all"`` reads every one (the columns of ``RunResult.to_pandas``).
+        """
+        from workbench.records.frame import frame_from_columns
+
+        names = pick_columns(columns)
+        filters = Filters.of(run_id=run_id, sweep=sweep, target=target, since=since, until=until)
+        return frame_from_columns(decoded_columns(names, self._rows(*select_sql(names, filters, limit=limit))))
 
     def recorded(self, target: str, request_hash: str) -> list[CallRecord]:
         """Calls of ``target`` made live (not replayed) for the request with this fingerprint, oldest first.
@@ -234,20 +259,3 @@ class Store(BaseSink):
     def close(self) -> None:
         """Close the connection(s)."""
         self._backend.close()
-
-    @staticmethod
-    def _select(*, run_id: str | None, target: str | None, limit: int | None) -> tuple[str, Sequence[Any]]:
-        where: list[str] = []
-        args: list[Any] = []
-        if run_id is not None:
-            where.append("run_id = ?")
-            args.append(run_id)
-        if target is not None:
-            where.append("target = ?")
-            args.append(target)
-        sql = "SELECT * FROM calls" + (f" WHERE {' AND '.join(where)}" if where else "")
-        sql += " ORDER BY started_at DESC, rowid DESC"
-        if limit is not None:
-            sql += " LIMIT ?"
-            args.append(limit)
-        return sql, args

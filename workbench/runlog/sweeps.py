@@ -14,8 +14,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from workbench.records import NOT_SENT, CallRecord
-from workbench.runlog.rows import from_row
+from workbench.records import COLUMNS, NOT_SENT, CallRecord
+from workbench.runlog.query import SWEEP_NAME
+from workbench.runlog.rows import from_row, from_rows
 from workbench.runlog.store import Store
 
 __all__ = [
@@ -23,15 +24,14 @@ __all__ = [
     "sweep_names", "sweep_records", "write_grades",
 ]  # fmt: skip
 
-# The indexed expression, spelled the same in every query. A provenance holding NaN or Infinity (a
-# routing threshold) is not JSON to SQLite, and json_extract would fail the whole statement on it.
-_NAME = "CASE WHEN json_valid(provenance) THEN json_extract(provenance, '$.sweep.name') END"
+_NAME = SWEEP_NAME  # the indexed expressions, spelled as their indexes are (migrations 006 and 008)
 _WRITE_GRADE = (
     "INSERT INTO grades (call_id, grader, version, score, reason, graded_at) VALUES (?, ?, ?, ?, ?, ?)"
     " ON CONFLICT (call_id, grader, version) DO UPDATE"
     " SET score = excluded.score, reason = excluded.reason, graded_at = excluded.graded_at"
 )
 _JUDGED = "CASE WHEN json_valid(provenance) THEN json_extract(provenance, '$.judge.sweep') END"
+_RECORD = ", ".join(COLUMNS)  # what a record holds: never request_hash, which provenance repeats
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,8 +52,8 @@ def _rows(store: Store, sql: str, args: Sequence[object]) -> list[Any]:
 
 def sweep_records(store: Store, name: str) -> list[CallRecord]:
     """Every call recorded for the sweep ``name``, oldest first (replayed copies included, as recorded)."""
-    sql = f"SELECT * FROM calls WHERE {_NAME} = ? ORDER BY started_at, rowid"
-    return [from_row(row) for row in _rows(store, sql, (name,))]
+    sql = f"SELECT {_RECORD} FROM calls WHERE {_NAME} = ? ORDER BY started_at, rowid"
+    return from_rows(_rows(store, sql, (name,)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,9 +117,9 @@ def responses_by_id(store: Store, call_ids: Iterable[str]) -> dict[str, str]:
 
 
 def judge_records(store: Store, name: str) -> list[CallRecord]:
-    """Every judge's call made while grading the sweep ``name``, oldest first (not indexed: read once per sweep)."""
-    sql = f"SELECT * FROM calls WHERE {_JUDGED} = ? ORDER BY started_at, rowid"
-    return [from_row(row) for row in _rows(store, sql, (name,))]
+    """Every judge's call made while grading the sweep ``name``, oldest first (through the ``calls_judged`` index)."""
+    sql = f"SELECT {_RECORD} FROM calls WHERE {_JUDGED} = ? ORDER BY started_at, rowid"
+    return from_rows(_rows(store, sql, (name,)))
 
 
 def sweep_names(store: Store) -> list[str]:

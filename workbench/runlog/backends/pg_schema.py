@@ -71,6 +71,11 @@ OWN_SQL: dict[str, str] = {
             PRIMARY KEY (call_id, grader, version)
         );
     """,
+    "008_judged_sweep_index": """
+        CREATE INDEX calls_judged ON calls ((
+            CASE WHEN json_valid(provenance) THEN json_extract(provenance, '$.judge.sweep') END
+        ));
+    """,
 }
 """Migrations whose SQLite text PostgreSQL cannot run as it is, by name."""
 
