@@ -188,17 +188,11 @@ def test_the_proxy_fixture_fails_naming_make_proxy_without_its_venv(
 
 def test_a_log_from_before_gateway_figures_migrates_with_none_for_old_calls(tmp_path: Path) -> None:
     import dataclasses
-    import sqlite3
 
-    from workbench.runlog.schema import MIGRATIONS
+    from tests.support.records import sqlite_log_before
 
     path = tmp_path / "old.sqlite"
-    before = [name for name, _ in MIGRATIONS].index("007_gateway_figures")
-    conn = sqlite3.connect(path)
-    for _, sql in MIGRATIONS[:before]:
-        conn.executescript(sql)
-    conn.execute("CREATE TABLE _migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
-    conn.executemany("INSERT INTO _migrations VALUES (?, 'then')", [(n,) for n, _ in MIGRATIONS[:before]])
+    conn = sqlite_log_before(path, "007_gateway_figures")
     conn.execute(
         "INSERT INTO calls VALUES ('c', 'r', 't/m', 'p', 'm', 'cloud', 1.0, 0.2, 0.5, 3, 4, 0, NULL, 0.5, "
         "'b', '{}', 'old answer', NULL, '{}', NULL, NULL, 1, NULL, 0, '{}', 'h', 0.0, 0.5)"

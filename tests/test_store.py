@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from tests.support.postgres import columns
-from tests.support.records import make_record
+from tests.support.records import make_record, sqlite_log_before
 from workbench.records import CallRecord, Locality, Privacy
 from workbench.records.frame import records_frame
 from workbench.runlog.store import MIGRATIONS, Store
@@ -99,12 +99,7 @@ def test_every_field_round_trips(log_at: Path | str) -> None:
 
 def test_a_log_from_before_queue_time_migrates_with_null_for_old_calls(tmp_path: Path) -> None:
     path = tmp_path / "old.sqlite"
-    before = [name for name, _ in MIGRATIONS].index("004_queue_and_e2e")
-    conn = sqlite3.connect(path)
-    for _, sql in MIGRATIONS[:before]:
-        conn.executescript(sql)
-    conn.execute("CREATE TABLE _migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
-    conn.executemany("INSERT INTO _migrations VALUES (?, 'then')", [(n,) for n, _ in MIGRATIONS[:before]])
+    conn = sqlite_log_before(path, "004_queue_and_e2e")
     conn.execute(
         "INSERT INTO calls VALUES ('c', 'r', 't/m', 'p', 'm', 'device', 1.0, 0.2, 0.5, NULL, NULL, 0, NULL, 0.0, "
         "'b', '{}', 'old answer', NULL, '{}', NULL, NULL, 1, NULL, 0, '{}', 'h')"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import sqlite3
+from pathlib import Path
 from typing import Any
 
 from workbench.records import CallRecord, Locality, new_id
@@ -32,3 +34,16 @@ def make_record(**changes: Any) -> CallRecord:
         provenance={"request_hash": "h"},
     )
     return dataclasses.replace(record, **changes)
+
+
+def sqlite_log_before(path: Path, migration: str) -> sqlite3.Connection:
+    """A SQLite run log at ``path`` as a version before ``migration`` left it: the earlier migrations, applied."""
+    from workbench.runlog.schema import MIGRATIONS
+
+    earlier = MIGRATIONS[: [name for name, _ in MIGRATIONS].index(migration)]
+    conn = sqlite3.connect(path)
+    for _, sql in earlier:
+        conn.executescript(sql)
+    conn.execute("CREATE TABLE _migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
+    conn.executemany("INSERT INTO _migrations VALUES (?, 'then')", [(name,) for name, _ in earlier])
+    return conn

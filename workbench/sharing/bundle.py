@@ -17,6 +17,7 @@ from workbench.errors import BundleError, StoreError
 from workbench.records import CallRecord
 from workbench.runlog.location import default_location, is_url
 from workbench.runlog.store import Store
+from workbench.sharing.datafiles import sha256_file
 
 __all__ = [
     "FORMAT",
@@ -57,15 +58,6 @@ class ExportSummary:
             f"Wrote {self.path}: {self.notebook} with {self.calls} recorded call(s) from "
             f"{self.cells_with_calls} cell(s){data}{stripped}. Reproduce it with: hybrid reproduce {self.path}"
         )
-
-
-def sha256_file(path: Path) -> str:
-    """The sha256 of a file's bytes, hex."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def source_hash(source: str) -> str:

@@ -36,12 +36,10 @@ class DataFile:
     reason: str
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
+def sha256_file(path: Path) -> str:
+    """The sha256 of a file's bytes, hex (the bundle's manifest and a sweep's data tag both hold it)."""
     with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def _inside(path: Path, folder: Path) -> str | None:
@@ -114,7 +112,7 @@ def find_data(
             )
         elif not file.is_file():
             problems.append(f"{file} (read by sweep {sweep}) is missing: restore it and export again.")
-        elif (actual := _sha256(file)) != sha256:
+        elif (actual := sha256_file(file)) != sha256:
             problems.append(
                 f"{file} has changed since sweep {sweep} read it (sha256 {sha256[:12]}..., now {actual[:12]}...): "
                 "restore that version, or re-run the notebook on this one, save it and export again."
