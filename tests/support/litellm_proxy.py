@@ -18,8 +18,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import httpx
 import yaml
+
+from tests.support.servers import stop, wait_until_answers
 
 __all__ = ["DEAR_PRICE", "MASTER_KEY", "PRICE", "PROXY_BIN", "litellm_proxy"]
 
@@ -74,28 +75,8 @@ def litellm_proxy(llama_url: str, scripted_url: str, port: int, workdir: Path, l
     with log.open("wb") as out:
         process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=workdir)
     try:
-        _wait_until_up(process, url, log)
+        wait_until_answers(process, f"{url}/health/liveliness", what="the LiteLLM proxy", log=log,
+                           timeout_s=START_TIMEOUT_S)  # fmt: skip
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def _wait_until_up(process: subprocess.Popen[bytes], url: str, log: Path) -> None:
-    import time
-
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the LiteLLM proxy exited with {process.returncode}; see {log}")
-        try:
-            if httpx.get(f"{url}/health/liveliness", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.25)
-    raise RuntimeError(f"the LiteLLM proxy did not answer within {START_TIMEOUT_S:g} s; see {log}")
+        stop(process)

@@ -18,6 +18,8 @@ from typing import Any
 
 import httpx
 
+from tests.support.servers import wait_until_answers
+
 __all__ = ["MLFLOW", "MlflowReceiver"]
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -54,17 +56,7 @@ class MlflowReceiver:
 
     def wait_ready(self, timeout_s: float = 120.0) -> None:
         """Until /health answers; raises RuntimeError naming the log when the server dies or is slow."""
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"mlflow server exited with {self.process.returncode}; see {self.log}")
-            try:
-                if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.3)
-        raise RuntimeError(f"mlflow server did not answer within {timeout_s:g} s; see {self.log}")
+        wait_until_answers(self.process, f"{self.url}/health", what="mlflow server", log=self.log, timeout_s=timeout_s)
 
     def experiment(self, name: str) -> str:
         """A new experiment's id; spans sent with header ``x-mlflow-experiment-id: ID`` land in it."""
