@@ -201,3 +201,24 @@ def test_the_sweep_index_serves_the_resume_query_and_takes_any_provenance(tmp_pa
     conn = sqlite3.connect(tmp_path / "runs.sqlite")
     plan = conn.execute(f"EXPLAIN QUERY PLAN SELECT * FROM calls WHERE {_NAME} = 'x'").fetchall()
     assert any("calls_sweep" in str(row) for row in plan)
+
+
+def test_the_explore_line_form_opens_the_explorer_on_a_sweeps_two_sides(
+    mixed: tuple[workbench.Store, Sweep], ip: object
+) -> None:
+    from IPython.core.error import UsageError
+
+    _, result = mixed
+    ip.user_ns["sw"] = result  # type: ignore[attr-defined]
+    stand_in = result.targets[1]
+    explorer = ip.run_line_magic("hybrid", f"explore sw edge=local/smollm2 cloud={stand_in}")  # type: ignore[attr-defined]
+    chosen = explorer.data
+    assert (chosen.edge_model, chosen.cloud_model, len(chosen)) == ("local/smollm2", stand_in, 8)
+    # SmolLM2 never says the answer here: a learned router has nothing to learn from, so another policy is
+    # shown, and choosing "learned" says why it cannot run instead of breaking the widget.
+    assert explorer.policy.value != "learned" and "learned" in explorer.policy.options
+    shown = explorer.policy.value
+    explorer.policy.value = "learned"
+    assert explorer.policy.value == shown and "single edge_score class" in explorer.figures.value
+    with pytest.raises(UsageError, match="name its two sides"):
+        ip.run_line_magic("hybrid", "explore sw edge=local/smollm2")  # type: ignore[attr-defined]

@@ -15,11 +15,13 @@ the live output (:mod:`workbench.server.saving`), so the saved notebook shows th
 from __future__ import annotations
 
 import asyncio
+import html
 import uuid
 from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 
+from workbench.errors import ConfigError
 from workbench.routing.exploration import Exploration, Point, explorable_policies
 from workbench.routing.plots import policy_style
 from workbench.ui.explorer_view import curve_svg, point_html, point_text, static_html, tables_html
@@ -50,9 +52,9 @@ class Explorer:
         self._shown = False
         self._pending: asyncio.TimerHandle | None = None
         self._configuring = False
-        self.policy = widgets.Dropdown(
-            options=names, value=policy or ("learned" if "learned" in names else names[0]), description="policy"
-        )
+        chosen = policy or self._first_that_fits(names, seed)
+        self.policy = widgets.Dropdown(options=names, value=chosen, description="policy")
+        self._shown_policy = chosen
         self.axis = widgets.Dropdown(options=[SHARE], value=SHARE, description="slider sets")
         self.share = widgets.FloatSlider(value=100 * share, min=0, max=100, step=0.5, description="cloud %",
                                          continuous_update=True, readout_format=".1f")  # fmt: skip
@@ -73,12 +75,34 @@ class Explorer:
         self.share.observe(lambda _: None if self._configuring else self.move(), names="value")
         self.axis.observe(lambda _: self.redraw(), names="value")
         self.pin.observe(lambda _: self.redraw(), names="value")
-        self.policy.observe(lambda _: self.redraw(), names="value")
+        self.policy.observe(lambda _: self._change_policy(), names="value")
         self.seed.observe(lambda _: self.redraw(), names="value")
         controls = widgets.HBox([self.policy, self.seed, self.pin])
         self.container = widgets.VBox([controls, widgets.HBox([self.axis, self.share]), self.figures, self.figure,
                                        self.tables])  # fmt: skip
         self.container.add_class(f"workbench-explore-live-{self._key}")
+        self.redraw()
+
+    def _first_that_fits(self, names: list[str], seed: int) -> str:
+        """The learned router if it can be trained on these outcomes, else the first policy that can."""
+        errors = []
+        for name in sorted(names, key=lambda n: n != "learned"):
+            try:
+                self._cache[(name, seed)] = Exploration(self.data, name, seed=seed)
+                return name
+            except ConfigError as exc:
+                errors.append(f"{name}: {exc}")
+        raise ConfigError("No routing policy can be explored on these outcomes (" + "; ".join(errors) + ").")
+
+    def _change_policy(self) -> None:
+        """Show the chosen policy; one that cannot run on these outcomes says why, and the last one stays."""
+        try:
+            self.exploration()
+        except ConfigError as exc:
+            self.policy.value = self._shown_policy  # redraws the policy shown so far
+            self.figures.value = f"<p><b>{html.escape(str(exc))}</b></p>" + self.figures.value
+            return
+        self._shown_policy = str(self.policy.value)
         self.redraw()
 
     def exploration(self) -> Exploration:
