@@ -102,6 +102,19 @@ def figures_text(page: object) -> str:
     return str(page.locator(".workbench-explore-live-figures").inner_text())  # type: ignore[attr-defined]
 
 
+def settled(page: object, quiet_s: float = 1.0, timeout_s: float = 60.0) -> str:
+    """The live figures once they have not changed for ``quiet_s`` (the kernel has handled every slider event)."""
+    deadline = time.monotonic() + timeout_s
+    text = figures_text(page)
+    while time.monotonic() < deadline:
+        time.sleep(quiet_s)
+        now = figures_text(page)
+        if now == text:
+            return text
+        text = now
+    raise AssertionError(f"the explorer's figures kept changing for {timeout_s:g} s")
+
+
 def changed(page: object, before: str) -> str:
     """Wait until the live figures differ from ``before``; the new text."""
     page.wait_for_function(  # type: ignore[attr-defined]
@@ -148,7 +161,7 @@ def test_explorer_slider_moves_the_figures_and_a_saved_notebook_keeps_its_last_s
         page.mouse.up()
         last = changed(page, budget)
         assert last.startswith("dollar budget $") and last != budget
-        time.sleep(1.0)  # the static snapshot is redrawn 0.3 s after the slider stops
+        last = settled(page)  # the drag's last steps may land after the first change was seen
         snapshot = page.locator(".workbench-explore.workbench-static .workbench-explore-figures")
         page.wait_for_function(
             "t => { const s = document.querySelector('.workbench-explore.workbench-static .workbench-explore-figures');"
