@@ -66,7 +66,8 @@ def notebook(lab: JupyterProcess, name: str, cells: list[str]) -> str:
     """Write a notebook of ``cells`` into the lab's folder; its URL."""
     nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells], metadata=KERNEL),
                    lab.root / name)  # fmt: skip
-    return f"{lab.url.rstrip('/')}/lab/tree/{name}?token={lab.token}"
+    # reset: a fresh workspace, so the notebook of an earlier test is not open (and counted) beside this one
+    return f"{lab.url.rstrip('/')}/lab/tree/{name}?token={lab.token}&reset"
 
 
 def menu(page: object, top: str, item: str) -> None:
