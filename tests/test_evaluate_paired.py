@@ -123,3 +123,26 @@ def test_frontier_of_a_sweep_uses_its_scores() -> None:
     assert points["b"] == (pytest.approx(0.002), pytest.approx(scores.loc["b", "score"]))
     (front,) = [t for t in figure.data if t.name == FRONTIER]
     assert list(front.x) == [0.0]  # a is cheaper and better: b is dominated
+
+
+def test_routing_policies_join_the_targets_on_the_cost_quality_plot() -> None:
+    from tests.support.outcomes import make_outcomes
+    from workbench.routing.frontier import route_curves
+
+    # the edge never scores, so a learned router has nothing to learn from; rules ranks by the prompt alone
+    outcomes = make_outcomes([0.0] * 40, [1.0] * 40, prompts=[f"question {'x' * i}" for i in range(40)])
+    routes, left_out = route_curves(outcomes, ["learned", "rules"])
+    assert set(left_out) == {"learned"} and "single edge_score class" in left_out["learned"]
+    rules = routes[routes["policy"] == "rules"]
+    assert len(rules) == 21  # every cut of the 20 held-out prompts
+    assert (rules["cost_per_item"].iloc[0], rules["quality"].iloc[0]) == (pytest.approx(0.1), 0.0)  # all edge
+    assert (rules["cost_per_item"].iloc[-1], rules["quality"].iloc[-1]) == (pytest.approx(1.0), 1.0)  # all cloud
+    scores = pd.DataFrame([
+        {"target": "edge", "n": 10, "cost_usd": 1.0, "score": 0.0, "ci_low": 0.0, "ci_high": 0.3},
+        {"target": "pricey", "n": 10, "cost_usd": 20.0, "score": 0.9, "ci_low": 0.6, "ci_high": 1.0},
+    ]).set_index("target")  # fmt: skip
+    figure = frontier_figure(scores, routes=routes)
+    (curve,) = [t for t in figure.data if t.name == "route: rules (held-out half)"]
+    assert len(curve.x) == 21
+    (front,) = [t for t in figure.data if t.name == FRONTIER]
+    assert pytest.approx(1.0) in list(front.x) and 2.0 not in list(front.x)  # the routed point beats "pricey"

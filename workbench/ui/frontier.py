@@ -1,8 +1,10 @@
-"""Cost against quality per target, with the Pareto frontier: renders :meth:`Sweep.scores`, computes no figure.
+"""Cost against quality per target and per routing policy, with the Pareto frontier across both.
 
-x is dollars per item (a target's recorded cost over its cells), y the mean score with its 95%
-interval as error bars. The frontier joins the targets no other target beats on both: none is
-as cheap or cheaper and scores as high or higher, better on one of the two.
+Renders :meth:`Sweep.scores` and, optionally, :func:`workbench.routing.frontier.route_curves`; computes
+no figure. x is dollars per item (a target's recorded cost over its cells), y the mean score with its
+95% interval as error bars; a routing policy is a line of its operating points on the held-out half.
+The frontier joins the points nothing beats on both: none as cheap or cheaper and scoring as high or
+higher, better on one of the two.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from workbench.routing.plots import policy_style
 from workbench.ui.format import dollars, target_colour
 
 if TYPE_CHECKING:
@@ -25,17 +28,20 @@ FRONTIER = "Pareto frontier"
 
 def pareto_front(costs: Sequence[float], scores: Sequence[float]) -> list[int]:
     """The indices of the points no other point dominates (cheaper or as cheap, and better or as good), by cost."""
-    points = list(zip(costs, scores, strict=True))
+    order = sorted(range(len(costs)), key=lambda i: (costs[i], -scores[i]))
+    front: list[int] = []
+    for i in order:  # by cost: a point is on the front when it scores above everything as cheap or cheaper
+        last = front[-1] if front else None
+        if last is None or scores[i] > scores[last] or (costs[i], scores[i]) == (costs[last], scores[last]):
+            front.append(i)
+    return front
 
-    def dominated(i: int) -> bool:
-        ci, si = points[i]
-        return any(c <= ci and s >= si and (c < ci or s > si) for j, (c, s) in enumerate(points) if j != i)
 
-    return sorted((i for i in range(len(points)) if not dominated(i)), key=lambda i: (points[i][0], -points[i][1]))
-
-
-def frontier_figure(scores: pd.DataFrame, *, title: str = "Cost against quality") -> go.Figure:
-    """One point per target of ``scores`` (the frame :meth:`Sweep.scores` returns), and the frontier line.
+def frontier_figure(
+    scores: pd.DataFrame, *, routes: pd.DataFrame | None = None, title: str = "Cost against quality"
+) -> go.Figure:
+    """One point per target of ``scores`` (the frame :meth:`Sweep.scores` returns), a line per routing
+    policy of ``routes`` (the frame :func:`~workbench.routing.frontier.route_curves` returns), and the frontier.
 
     A target whose cost is unknown (``cost_usd`` NaN) or that has no score cannot be placed: it is
     named under the title instead.
@@ -59,6 +65,15 @@ def frontier_figure(scores: pd.DataFrame, *, title: str = "Cost against quality"
                      "arrayminus": [score - float(row["ci_low"])]},
             hovertemplate=(f"{target}<br>{dollars(per_item)} per item<br>score {score:.1%} "
                            f"({float(row['ci_low']):.1%} to {float(row['ci_high']):.1%}), n={n}<extra></extra>"),
+        ))  # fmt: skip
+    for policy, curve in [] if routes is None else routes.groupby("policy", sort=False):
+        shares = [float(v) for v in curve["cloud_share"]]
+        x, y = [float(v) for v in curve["cost_per_item"]], [float(v) for v in curve["quality"]]
+        placed += [(f"{policy} at {s:.0%} cloud", c, q) for s, c, q in zip(shares, x, y, strict=True)]
+        hover = f"{policy}<br>%{{customdata}} to the cloud<br>%{{x:$.4g}} per item<br>score %{{y:.1%}}<extra></extra>"
+        figure.add_trace(go.Scatter(
+            x=x, y=y, mode="lines", name=f"route: {policy} (held-out half)", hovertemplate=hover,
+            line={"color": policy_style(str(policy))["color"]}, customdata=[f"{s:.0%}" for s in shares],
         ))  # fmt: skip
     front = pareto_front([p[1] for p in placed], [p[2] for p in placed])
     if front:
