@@ -17,7 +17,7 @@ from typing import Any
 from workbench.runlog.backends import Reader
 from workbench.runlog.rules import TIMED_SQL
 
-__all__ = ["APPROXIMATE", "EXACT", "QUANTILES", "REFINE_LIMIT", "percentile", "ttft_by_target"]
+__all__ = ["APPROXIMATE", "EXACT", "QUANTILES", "REFINE_LIMIT", "bucket_sql", "percentile", "ttft_by_target"]
 
 QUANTILES = (50, 90, 99)
 REFINE_LIMIT = 20_000
@@ -41,13 +41,32 @@ def _interpolated(n: int, q: float, value_at: Callable[[int], float]) -> float:
     return below + (value_at(high) - below) * (position - low)
 
 
+_COVERED = "target, ttft_s, replayed, locality, cost_basis, latency_s"  # the columns of the calls_ttft_value index
+
+
+def bucket_sql(clauses: list[str], *, bounded: bool, privacy: bool) -> str:
+    """Two TTFTs in order from a rank of one target's bucket that ``clauses`` keep.
+
+    ``?``: target, low, high (if ``bounded``), the clauses' arguments, the rank. The bucket's rows come
+    from the ``(target, ttft_s, ...)`` index first (all it reads unless a clause needs ``privacy``), then
+    the filters apply: a planner that misjudges the privacy rule would otherwise walk every flagged call
+    (``MATERIALIZED`` keeps the order).
+    """
+    bound = " AND ".join(["target = ?", "ttft_s >= ?", *(["ttft_s < ?"] if bounded else [])])
+    return (
+        f"WITH bucket AS MATERIALIZED (SELECT {_COVERED}{', privacy' if privacy else ''} FROM calls WHERE {bound})"
+        f" SELECT ttft_s FROM bucket WHERE {' AND '.join(clauses or ['1 = 1'])} ORDER BY ttft_s LIMIT 2 OFFSET ?"
+    )
+
+
 class _Target:
     """One target's histogram, and the values of the buckets read so far."""
 
     def __init__(self, conn: Reader, target: str, conditions: tuple[list[str], list[Any]], limit: int) -> None:
         self.conn, self.target, self.conditions, self.limit = conn, target, conditions, limit
+        self.privacy = any("privacy" in clause for clause in conditions[0])
         self.buckets: list[tuple[int, int]] = []
-        self.values: dict[int, list[float]] = {}
+        self.values: dict[tuple[int, int], float] = {}
         self.precision = EXACT
 
     @property
@@ -70,19 +89,16 @@ class _Target:
 
     def _in_bucket(self, bucket: int, n: int, rank: int) -> float:
         lo, hi = self._bounds(bucket)
-        if n > self.limit and hi is not None and lo > 0:
-            self.precision = APPROXIMATE  # the rank's place in a bucket 1% wide
-            return float(lo * (hi / lo) ** ((rank + 0.5) / n))
-        if bucket not in self.values:
+        if (bucket, rank) not in self.values and (n <= self.limit or hi is None or lo <= 0):
             clauses, args = self.conditions
-            bound = ["ttft_s >= ?", *(["ttft_s < ?"] if hi is not None else [])]
-            rows = self.conn.execute(
-                f"SELECT ttft_s FROM calls WHERE {' AND '.join(['target = ?', *bound, *clauses])} ORDER BY ttft_s",
-                [self.target, lo, *([hi] if hi is not None else []), *args],
-            ).fetchall()
-            self.values[bucket] = [float(row[0]) for row in rows]
-        values = self.values[bucket]  # a call appended meanwhile may shift it by one rank
-        return values[min(rank, len(values) - 1)]
+            sql = bucket_sql(clauses, bounded=hi is not None, privacy=self.privacy)
+            rows = self.conn.execute(sql, [self.target, lo, *([hi] if hi is not None else []), *args, rank]).fetchall()
+            for i, row in enumerate(rows):
+                self.values[(bucket, rank + i)] = float(row[0])
+        if (bucket, rank) in self.values:
+            return self.values[(bucket, rank)]
+        self.precision = APPROXIMATE  # the rank's place in a bucket 1% wide (or a call removed meanwhile)
+        return float(lo * (hi / lo) ** ((rank + 0.5) / n)) if hi is not None and lo > 0 else lo
 
 
 def ttft_by_target(
