@@ -147,6 +147,8 @@ ENDPOINTS: list[tuple[str, str, dict[str, str]]] = [
     ("totals of one run", "hybrid/api/totals", {"run": f"r{LARGE // 6:06d}"}),
     ("page of 50 calls", "hybrid/api/calls", {"limit": "50"}),
     ("page of 50 calls at offset 1,000", "hybrid/api/calls", {"limit": "50", "offset": "1000"}),
+    ("page half-way down, by cursor", "hybrid/api/calls",
+     {"limit": "50", "before": f"{1.7e9 + (LARGE // 2) * 2.5!r},{LARGE // 2 + 1}"}),  # call c{LARGE//2}, rowid +1
     ("page of one target", "hybrid/api/calls", {"limit": "50", "target": "local/smollm2"}),
     ("page, cloud and flagged", "hybrid/api/calls", {"limit": "50", "locality": "cloud", "flagged": "true"}),
     ("page, not flagged", "hybrid/api/calls", {"limit": "50", "flagged": "false"}),

@@ -211,7 +211,7 @@ def _plan(conn: queries.Reader, sql: str, args: list) -> str:
 
 
 def test_pages_one_call_and_percentile_reads_follow_an_index(log_at: Path | str) -> None:
-    """On 30,000 calls (analyzed), no sidebar query scans the table or sorts it for a page."""
+    """On 30,000 calls (analyzed), no sidebar query scans the table or sorts it for a page (by offset or cursor)."""
     store = Store(log_at)
     store.append_many(_records(60, 7))
     store.close()
@@ -224,8 +224,10 @@ def test_pages_one_call_and_percentile_reads_follow_an_index(log_at: Path | str)
     conn = queries.open_readonly(log_at)
     assert conn is not None
     assert queries.count_calls(conn, CallFilter()) == 60 * 501
-    for where in SIDEBAR_FILTERS:
-        plan = _plan(conn, *queries.page_sql(where, 50, 100))
+    cursor = (1.7e9 + 2e4, 5)
+    pages = [(where, 100, None) for where in SIDEBAR_FILTERS] + [(where, 0, cursor) for where in SIDEBAR_FILTERS]
+    for where, offset, before in pages:
+        plan = _plan(conn, *queries.page_sql(where, 50, offset, before))
         assert "Seq Scan on calls" not in plan and "SCAN calls\n" not in plan + "\n", (where, plan)
         sorts = [line for line in plan.splitlines() if line.strip(" ->").startswith("Sort")]
         if where.run_id is not None:  # the run's own calls, found by its index, may be sorted (a few)
@@ -250,3 +252,25 @@ def _columns(location: Path | str) -> list[str]:
 def _numbers(n: int) -> str:
     """A table of the numbers 1..n, in the SQL both databases take."""
     return f"WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < {n}) SELECT n FROM g"
+
+
+@pytest.mark.parametrize("where", [CallFilter(), CallFilter(locality="cloud", flagged=False)], ids=repr)
+def test_pages_by_cursor_are_disjoint_complete_and_start_from_an_index(log_at: Path | str, where) -> None:
+    records = _records(230, 8)
+    records += [dataclasses.replace(r, call_id=f"{r.call_id}-twin") for r in records[:40]]  # equal start times
+    store = Store(log_at)
+    store.append_many(records)
+    store.close()
+    conn = queries.open_readonly(log_at)
+    assert conn is not None
+    seen: list[str] = []
+    page = queries.list_calls(conn, where, limit=25)
+    while True:
+        seen += [c["call_id"] for c in page["calls"]]
+        if page["next"] is None:
+            break
+        page = queries.list_calls(conn, where, limit=25, before=queries.parse_cursor(page["next"]))
+    kept = [r for r in records if _keeps(where, r)]
+    assert len(seen) == len(set(seen)) == len(kept) == page["total"]
+    assert seen == [c["call_id"] for c in queries.list_calls(conn, where, limit=500)["calls"]]
+    conn.close()

@@ -21,7 +21,8 @@ from workbench.server import present
 from workbench.server.rules import FLAGGED_OFF_DEVICE_SQL
 
 __all__ = [
-    "MAX_PAGE", "CallFilter", "call_detail", "call_record", "count_calls", "list_calls", "open_readonly", "page_sql",
+    "MAX_PAGE", "CallFilter", "Cursor", "call_detail", "call_record", "count_calls", "list_calls", "open_readonly",
+    "page_sql", "parse_cursor",
 ]  # fmt: skip
 
 MAX_PAGE = 500
@@ -90,21 +91,46 @@ def count_calls(conn: Reader, where: CallFilter) -> int:
     return int(conn.execute(f"SELECT count(*) FROM calls{clause}", args).fetchone()[0])
 
 
-def page_sql(where: CallFilter, limit: int, offset: int) -> tuple[str, list[Any]]:
-    """The query of one page, newest first: an index gives the order (``EXPLAIN`` it in the tests and bench)."""
-    clause, args = where.where()
-    return f"SELECT * FROM calls{clause} ORDER BY started_at DESC, rowid DESC LIMIT ? OFFSET ?", [*args, limit, offset]
+Cursor = tuple[float, int]
+"""Where a page ends: the last call's ``started_at`` and ``rowid``; the next page starts below it."""
 
 
-def list_calls(conn: Reader, where: CallFilter, *, limit: int = 50, offset: int = 0) -> dict[str, Any]:
-    """One page of calls, newest first, and how many calls match ``where`` in all."""
+def page_sql(where: CallFilter, limit: int, offset: int, before: Cursor | None = None) -> tuple[str, list[Any]]:
+    """The query of one page, newest first, below ``before`` if given: an index gives the order and the start."""
+    clauses, args = where.clauses()
+    if before is not None:  # a range on started_at (indexed), then the ties by rowid
+        clauses.append("started_at <= ? AND (started_at < ? OR rowid < ?)")
+        args += [before[0], before[0], before[1]]
+    clause = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+    sql = f"SELECT rowid AS page_rowid, * FROM calls{clause} ORDER BY started_at DESC, rowid DESC LIMIT ? OFFSET ?"
+    return sql, [*args, limit, offset]
+
+
+def list_calls(
+    conn: Reader, where: CallFilter, *, limit: int = 50, offset: int = 0, before: Cursor | None = None
+) -> dict[str, Any]:
+    """One page of calls, newest first, and how many calls match ``where`` in all.
+
+    ``offset`` walks the index that far; ``before`` (the ``next`` of the page above) starts right
+    where that page ended, at any depth. ``next`` is ``None`` on the last page.
+    """
     limit = max(1, min(int(limit), MAX_PAGE))
     offset = max(0, int(offset))
     total = count_calls(conn, where)
+    page: dict[str, Any] = {"total": total, "limit": limit, "offset": offset, "calls": [], "next": None}
     if offset >= total:
-        return {"total": total, "limit": limit, "offset": offset, "calls": []}
-    rows = conn.execute(*page_sql(where, limit, offset)).fetchall()
-    return {"total": total, "limit": limit, "offset": offset, "calls": [present.row(record_from_row(r)) for r in rows]}
+        return page
+    rows = conn.execute(*page_sql(where, limit, offset, before)).fetchall()
+    page["calls"] = [present.row(record_from_row(r)) for r in rows]
+    if len(rows) == limit:
+        page["next"] = f"{rows[-1]['started_at']!r},{rows[-1]['page_rowid']}"
+    return page
+
+
+def parse_cursor(text: str) -> Cursor:
+    """A ``next`` cursor as given back (``started_at,rowid``); ``ValueError`` if it is not one."""
+    started, rowid = text.split(",")
+    return float(started), int(rowid)
 
 
 def call_record(conn: Reader, call_id: str) -> CallRecord | None:
