@@ -31,7 +31,7 @@ __all__ = ["cache_dir", "postgres_log", "sqlite_log"]
 
 DISTINCT = 20_000
 BATCH = 10_000
-_VERSION = "1"
+_VERSION = "2"  # 2: 008_rollup with calls_ttft_flagged
 
 
 def cache_dir() -> Path:

@@ -24,7 +24,7 @@ from workbench.records import NOT_SENT, CallRecord, Locality, Privacy
 from workbench.runlog.backends import open_backend
 from workbench.runlog.rollup import COUNT_SQL, FLAGGED_KEY_SQL, GROUP_SELECT
 from workbench.runlog.rows import INSERT_SQL, to_row
-from workbench.runlog.rules import FLAGGED_OFF_DEVICE_SQL, TIMED_SQL
+from workbench.runlog.rules import TIMED_SQL
 from workbench.runlog.schema import MIGRATIONS
 from workbench.runlog.store import Store
 from workbench.server import percentiles, queries, totals
@@ -236,10 +236,13 @@ def test_pages_one_call_and_percentile_reads_follow_an_index(log_at: Path | str)
             assert "TEMP B-TREE FOR ORDER BY" not in plan and not sorts, (where, plan)
     plan = _plan(conn, "SELECT * FROM calls WHERE call_id = ?", ["c7-00001"])
     assert "Seq Scan" not in plan and "SCAN calls\n" not in plan + "\n", plan
-    flagged_cloud = ["replayed = 0", "locality = ?", FLAGGED_OFF_DEVICE_SQL, TIMED_SQL]
-    args = ["openai/gpt-4o-mini", 0.05, 0.0505, "cloud", 10]
-    plan = _plan(conn, percentiles.bucket_sql(flagged_cloud, bounded=True, privacy=True), args)
+    cloud = ["replayed = 0", "locality = ?", TIMED_SQL]
+    args = ["local/smollm2", 0.05, 0.06, "cloud", 9]
+    plan = _plan(conn, percentiles.bucket_sql(cloud, bounded=True, privacy=False), args)
     assert "calls_ttft_value" in plan and "calls_flagged_started" not in plan, plan
+    args = ["openai/gpt-4o-mini", 1, 0.05, 0.0505, "cloud", 10]
+    plan = _plan(conn, percentiles.bucket_sql(cloud, bounded=True, privacy=False, flagged=True), args)
+    assert "calls_ttft_flagged" in plan and "calls_flagged_started" not in plan, plan
     conn.close()
 
 

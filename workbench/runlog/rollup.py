@@ -107,6 +107,7 @@ INSERT INTO calls_ttft ({_TTFT_KEY}, n)
     SELECT target, locality, replayed, {FLAGGED_KEY_SQL}, {_BUCKET_SQL}, count(*) FROM calls
     WHERE {TIMED_SQL} AND ttft_s IS NOT NULL GROUP BY 1, 2, 3, 4, 5;
 CREATE INDEX calls_ttft_value ON calls(target, ttft_s, replayed, locality, cost_basis, latency_s);
+CREATE INDEX calls_ttft_flagged ON calls(target, {FLAGGED_KEY_SQL}, ttft_s);
 DROP INDEX calls_run;
 """
 # Pages are ordered by (started_at, rowid): SQLite's indexes end with the rowid; PostgreSQL's name it.

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from workbench.runlog.backends import Reader
+from workbench.runlog.rollup import FLAGGED_KEY_SQL
 from workbench.runlog.rules import TIMED_SQL
 
 __all__ = ["APPROXIMATE", "EXACT", "QUANTILES", "REFINE_LIMIT", "bucket_sql", "percentile", "ttft_by_target"]
@@ -44,15 +45,17 @@ def _interpolated(n: int, q: float, value_at: Callable[[int], float]) -> float:
 _COVERED = "target, ttft_s, replayed, locality, cost_basis, latency_s"  # the columns of the calls_ttft_value index
 
 
-def bucket_sql(clauses: list[str], *, bounded: bool, privacy: bool) -> str:
+def bucket_sql(clauses: list[str], *, bounded: bool, privacy: bool, flagged: bool = False) -> str:
     """Two TTFTs in order from a rank of one target's bucket that ``clauses`` keep.
 
-    ``?``: target, low, high (if ``bounded``), the clauses' arguments, the rank. The bucket's rows come
-    from the ``(target, ttft_s, ...)`` index first (all it reads unless a clause needs ``privacy``), then
-    the filters apply: a planner that misjudges the privacy rule would otherwise walk every flagged call
-    (``MATERIALIZED`` keeps the order).
+    ``?``: target, the flagged key (if ``flagged``), low, high (if ``bounded``), the clauses' arguments,
+    the rank. The bucket's rows come from an index first: ``(target, ttft_s, ...)``, which holds every
+    column the clauses read unless one needs ``privacy``, or ``(target, flagged key, ttft_s)`` for the
+    flagged filter; then the filters apply (``MATERIALIZED`` keeps that order: a planner that misjudges
+    the privacy rule would otherwise walk every flagged call).
     """
-    bound = " AND ".join(["target = ?", "ttft_s >= ?", *(["ttft_s < ?"] if bounded else [])])
+    key = [f"{FLAGGED_KEY_SQL} = ?"] if flagged else []
+    bound = " AND ".join(["target = ?", *key, "ttft_s >= ?", *(["ttft_s < ?"] if bounded else [])])
     return (
         f"WITH bucket AS MATERIALIZED (SELECT {_COVERED}{', privacy' if privacy else ''} FROM calls WHERE {bound})"
         f" SELECT ttft_s FROM bucket WHERE {' AND '.join(clauses or ['1 = 1'])} ORDER BY ttft_s LIMIT 2 OFFSET ?"
@@ -62,8 +65,10 @@ def bucket_sql(clauses: list[str], *, bounded: bool, privacy: bool) -> str:
 class _Target:
     """One target's histogram, and the values of the buckets read so far."""
 
-    def __init__(self, conn: Reader, target: str, conditions: tuple[list[str], list[Any]], limit: int) -> None:
-        self.conn, self.target, self.conditions, self.limit = conn, target, conditions, limit
+    def __init__(
+        self, conn: Reader, target: str, conditions: tuple[list[str], list[Any]], flagged: int | None, limit: int
+    ) -> None:
+        self.conn, self.target, self.conditions, self.flagged, self.limit = conn, target, conditions, flagged, limit
         self.privacy = any("privacy" in clause for clause in conditions[0])
         self.buckets: list[tuple[int, int]] = []
         self.values: dict[tuple[int, int], float] = {}
@@ -91,8 +96,10 @@ class _Target:
         lo, hi = self._bounds(bucket)
         if (bucket, rank) not in self.values and (n <= self.limit or hi is None or lo <= 0):
             clauses, args = self.conditions
-            sql = bucket_sql(clauses, bounded=hi is not None, privacy=self.privacy)
-            rows = self.conn.execute(sql, [self.target, lo, *([hi] if hi is not None else []), *args, rank]).fetchall()
+            sql = bucket_sql(clauses, bounded=hi is not None, privacy=self.privacy, flagged=self.flagged is not None)
+            key = [self.flagged] if self.flagged is not None else []
+            bounds = [lo, *([hi] if hi is not None else [])]
+            rows = self.conn.execute(sql, [self.target, *key, *bounds, *args, rank]).fetchall()
             for i, row in enumerate(rows):
                 self.values[(bucket, rank + i)] = float(row[0])
         if (bucket, rank) in self.values:
@@ -106,12 +113,14 @@ def ttft_by_target(
     histogram: tuple[list[str], list[Any]],
     calls: tuple[list[str], list[Any]],
     *,
+    flagged: int | None = None,
     limit: int = REFINE_LIMIT,
 ) -> dict[str, dict[str, Any]]:
     """Per target: how many TTFTs were measured, p50/p90/p99, and their precision.
 
-    ``histogram`` is the conditions on ``calls_ttft`` (its key columns); ``calls`` the same
-    conditions on ``calls`` (counted calls only), both with their arguments.
+    ``histogram`` is the conditions on ``calls_ttft`` (its key columns, the flagged key among them);
+    ``calls`` the same conditions on ``calls`` (counted calls only) but the flagged rule, whose key
+    (1 or 0) is ``flagged``; each with their arguments.
     """
     clauses, args = histogram
     where = " AND ".join(["n <> 0", *clauses])
@@ -123,7 +132,8 @@ def ttft_by_target(
     targets: dict[str, _Target] = {}
     for target, bucket, n in rows:
         if int(n) > 0:
-            targets.setdefault(target, _Target(conn, target, conditions, limit)).buckets.append((int(bucket), int(n)))
+            one = targets.setdefault(target, _Target(conn, target, conditions, flagged, limit))
+            one.buckets.append((int(bucket), int(n)))
     out = {}
     for target, one in targets.items():
         figures = {f"p{q}": _interpolated(one.count, q / 100, one.value_at) for q in QUANTILES}

@@ -13,6 +13,7 @@ Calls never sent never enter the percentiles, which are exact or say ``within 1%
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from typing import Any
 
@@ -57,7 +58,10 @@ def _ttft(conn: Reader, where: CallFilter, include_replayed: bool) -> dict[str, 
     counted = [] if include_replayed else ["replayed = 0"]
     if where.rolled_up(conn):
         rollup, rollup_args = where.rollup_clauses()
-        return ttft_by_target(conn, ([*rollup, *counted], rollup_args), ([*clauses, *counted], args))
+        unflagged, unflagged_args = dataclasses.replace(where, flagged=None).clauses()
+        flagged = None if where.flagged is None else int(where.flagged)
+        calls = ([*unflagged, *counted], unflagged_args)
+        return ttft_by_target(conn, ([*rollup, *counted], rollup_args), calls, flagged=flagged)
     condition = " AND ".join([*clauses, *counted, TIMED_SQL, "ttft_s IS NOT NULL"])
     values: dict[str, list[float]] = {}
     sql = f"SELECT target, ttft_s FROM calls WHERE {condition} ORDER BY target, ttft_s"
