@@ -3,7 +3,7 @@
 How it is built: 20,000 distinct records are made by the real code (``bench_sidebar.record`` through
 ``tests.support.records.make_record`` and ``workbench.runlog.rows.to_row``); the million rows are
 those rows with a fresh call id, run id (three calls a run) and start time each. They go into a log
-migrated up to ``007`` (before the rollup), SQLite in batches of 10,000 through the backend's
+migrated up to the one before ``008_rollup``, SQLite in batches of 10,000 through the backend's
 ``write`` with the Store's own ``INSERT_SQL``, PostgreSQL by ``COPY``; then ``Store(location)``
 applies ``008_rollup``, which rolls the existing million up once (its time is reported). After
 that the log is the cache: ``$WORKBENCH_BENCH_CACHE`` (default ``/var/tmp/hybrid-workbench-bench``;
@@ -31,6 +31,7 @@ __all__ = ["cache_dir", "postgres_log", "sqlite_log"]
 
 DISTINCT = 20_000
 BATCH = 10_000
+_BEFORE_ROLLUP = MIGRATIONS[: [name for name, _ in MIGRATIONS].index("008_rollup")]
 _VERSION = "2"  # 2: 008_rollup with calls_ttft_flagged
 
 
@@ -74,7 +75,7 @@ def sqlite_log(calls: int, record: Callable[[int, random.Random], CallRecord]) -
         stale.unlink()
     start = time.perf_counter()
     older = open_backend(log, readonly=False)
-    older.migrate(MIGRATIONS[:7])
+    older.migrate(_BEFORE_ROLLUP)
     for batch in _rows(calls, record):
         older.write(INSERT_SQL, batch)
     older.close()
@@ -105,7 +106,7 @@ def postgres_log(
     url = server.database()
     start = time.perf_counter()
     older = open_backend(url, readonly=False)
-    older.migrate(MIGRATIONS[:7])
+    older.migrate(_BEFORE_ROLLUP)
     older.close()
     import psycopg
 

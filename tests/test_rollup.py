@@ -95,12 +95,13 @@ def test_the_triggers_keep_the_rollup_through_appends_deletions_and_updates(log_
 
 def test_a_log_written_before_the_rollup_is_rolled_up_once_by_its_migration(log_at: Path | str) -> None:
     older = open_backend(log_at if isinstance(log_at, str) else Path(log_at), readonly=False)
-    assert older.migrate(MIGRATIONS[:7])[-1] == "007_gateway_figures"
+    before = [name for name, _ in MIGRATIONS].index("008_rollup")
+    assert "008_rollup" not in older.migrate(MIGRATIONS[:before])
     records = _records(300, 2)
     older.write(INSERT_SQL, [to_row(r) for r in records])
     older.close()
     store = Store(log_at)
-    assert store.migrations()[-1] == "008_rollup"
+    assert "008_rollup" in store.migrations()
     kept, _ = _rollup(log_at)
     assert sum(v[0] for v in kept.values()) == len(records)
     store.append_many(_records(50, 3))
