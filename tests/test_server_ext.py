@@ -204,6 +204,18 @@ def _left(record: CallRecord) -> bool:
     return record.flagged_off_device
 
 
+def test_pages_by_cursor_follow_each_other_to_the_end(server: JupyterProcess, seeded) -> None:
+    _, records = seeded
+    calls, page = [], server.get("hybrid/api/calls", limit="40").json()
+    while True:
+        calls += [c["call_id"] for c in page["calls"]]
+        if page["next"] is None:
+            break
+        page = server.get("hybrid/api/calls", limit="40", before=page["next"]).json()
+    assert calls == [c["call_id"] for c in _all_pages(server, 40)] and len(calls) == len(records)
+    assert server.get("hybrid/api/calls", before="yesterday").status_code == 400
+
+
 def test_bad_filters_are_refused_with_the_fix(server: JupyterProcess) -> None:
     response = server.get("hybrid/api/calls", locality="moon")
     assert response.status_code == 400 and "device" in response.json()["message"]

@@ -47,10 +47,10 @@ class PostgresServer:
     user: str = "workbench"
 
     @classmethod
-    def start(cls) -> PostgresServer:
-        """initdb and start a server in a new temporary folder."""
+    def start(cls, folder: Path | None = None) -> PostgresServer:
+        """initdb and start a server in ``folder`` (an empty one), else in a new temporary folder."""
         binary = find_bin()
-        folder = Path(tempfile.mkdtemp(prefix="wb-pg-"))
+        folder = folder if folder is not None else Path(tempfile.mkdtemp(prefix="wb-pg-"))
         server = cls(binary, folder, _free_port())
         data = folder / "data"
         server._as_owner([str(binary / "initdb"), "-D", str(data), "-A", "trust", "-U", server.user, "-E", "UTF8",

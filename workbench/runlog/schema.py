@@ -5,6 +5,8 @@ Add a migration at the end; never edit or reorder one that has shipped.
 
 from __future__ import annotations
 
+from workbench.runlog.rollup import MIGRATION_SQL as ROLLUP_SQL
+
 __all__ = ["MIGRATIONS"]
 
 MIGRATIONS: tuple[tuple[str, str], ...] = (
@@ -148,5 +150,6 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         );
         """,
     ),
+    ("009_rollup", ROLLUP_SQL),  # running totals and TTFT histograms kept by triggers (workbench.runlog.rollup)
 )
 """(name, SQL) pairs; a log holding a name not listed here was migrated by a newer version."""

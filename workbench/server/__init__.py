@@ -15,6 +15,7 @@ The endpoints are listed in :mod:`workbench.server.handlers`. It also registers 
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -66,3 +67,20 @@ def _load_jupyter_server_extension(serverapp: Any) -> None:
     from workbench.runlog.location import masked
 
     serverapp.log.info("Hybrid Workbench: run log at %s", masked(str(store_path_for(settings.store_path, root_dir))))
+    threading.Thread(
+        target=_warm_up, args=(store_path_for(settings.store_path, root_dir), serverapp.log), daemon=True,
+        name="hybrid-runlog-warm-up",
+    ).start()
+
+
+def _warm_up(location: Path | str, log: Any) -> None:
+    """Open the run log once as the server starts (for PostgreSQL: load the driver, fill the reader pool),
+    so the first sidebar read after a start costs what later ones do. Reads nothing of the log itself."""
+    from workbench.server.queries import open_readonly
+
+    try:
+        conn = open_readonly(location)
+        if conn is not None:
+            conn.close()
+    except Exception as exc:  # the first request will say what is wrong, with the fix
+        log.debug("Hybrid Workbench: the run log could not be opened yet: %s", exc)

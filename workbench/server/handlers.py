@@ -1,8 +1,9 @@
 """REST handlers under ``/hybrid/api``: read-only, authenticated and authorized like every Jupyter endpoint.
 
-- ``GET /hybrid/api/calls``: a page of calls, newest first. Query: ``limit`` (1-500, default 50),
-  ``offset``, ``target``, ``locality`` (device, private_network, cloud), ``flagged`` (true: only
-  the calls that sent flagged data off the device; false: the others), ``run``, ``store``.
+- ``GET /hybrid/api/calls``: a page of calls, newest first, and ``next``. Query: ``limit`` (1-500,
+  default 50), ``offset``, ``before`` (a page's ``next``: the page below it, at any depth),
+  ``target``, ``locality`` (device, private_network, cloud), ``flagged`` (true: only the calls
+  that sent flagged data off the device; false: the others), ``run``, ``store``.
 - ``GET /hybrid/api/calls/<call_id>``: one call in full (prompt, answer, figures as text), personal
   data masked; ``reveal=true`` shows it unmasked, only for a call whose data stayed on the device
   (any other answers 403).
@@ -117,12 +118,17 @@ class CallsHandler(_RunLogHandler):
             offset = int(self.get_query_argument("offset", "0"))
         except ValueError as exc:
             raise web.HTTPError(400, "limit and offset must be whole numbers") from exc
+        try:
+            asked = self.get_query_argument("before", "")
+            before = queries.parse_cursor(asked) if asked else None
+        except ValueError as exc:
+            raise web.HTTPError(400, "before takes the next of the page above, as it was given") from exc
         where = self.call_filter()
 
         def page(conn: Any) -> dict[str, Any]:
             if conn is None:
-                return {"total": 0, "limit": limit, "offset": offset, "calls": []}
-            return queries.list_calls(conn, where, limit=limit, offset=offset)
+                return {"total": 0, "limit": limit, "offset": offset, "calls": [], "next": None}
+            return queries.list_calls(conn, where, limit=limit, offset=offset, before=before)
 
         path, body = await self.query(page)
         self.reply(path, body)

@@ -46,7 +46,14 @@ class Reader(Protocol):
         ...
 
     def fingerprint(self) -> tuple[Any, ...]:
-        """Changes whenever a call is added or removed; ends with the calls' count and their last rowid."""
+        """Changes whenever a call is added or removed; ends with the calls' count and their last rowid.
+
+        Read from the rollup and the rowid index, never by counting the table (unless the log predates 008).
+        """
+        ...
+
+    def has_rollup(self) -> bool:
+        """Whether the log keeps running totals (migration ``009_rollup``, :mod:`workbench.runlog.rollup`)."""
         ...
 
     def close(self) -> None:

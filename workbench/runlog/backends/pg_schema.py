@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 
+from workbench.runlog.rollup import PG_MIGRATION_SQL as PG_ROLLUP_SQL
+
 __all__ = ["MIGRATIONS_TABLE", "OWN_SQL", "SQLITE_FUNCTIONS", "pg_sql"]
 
 MIGRATIONS_TABLE = (
@@ -76,6 +78,7 @@ OWN_SQL: dict[str, str] = {
             CASE WHEN json_valid(provenance) THEN json_extract(provenance, '$.judge.sweep') END
         ));
     """,
+    "009_rollup": PG_ROLLUP_SQL,
 }
 """Migrations whose SQLite text PostgreSQL cannot run as it is, by name."""
 
@@ -87,7 +90,7 @@ def _widened(sql: str) -> str:
 def pg_sql(name: str, sqlite_sql: str) -> str:
     """The PostgreSQL text of the migration ``name`` whose SQLite text is ``sqlite_sql``."""
     if name in OWN_SQL:
-        return OWN_SQL[name]
+        return _widened(OWN_SQL[name])
     if name == "001_create_calls":
         table = _widened(sqlite_sql).replace("CREATE TABLE calls (", f"CREATE TABLE calls (\n{_ROWID}", 1)
         return SQLITE_FUNCTIONS + table

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import random
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -23,6 +24,7 @@ from workbench.errors import StoreError
 from workbench.runlog.backends.base import Migrations
 from workbench.runlog.backends.pg_schema import MIGRATIONS_TABLE, pg_sql
 from workbench.runlog.location import masked
+from workbench.runlog.rollup import COUNT_SQL, SCAN_COUNT_SQL
 
 __all__ = ["POOL_WAIT_S", "PgReader", "PostgresBackend", "Row", "explain_pg", "open_pg_reader"]
 
@@ -32,9 +34,12 @@ T = TypeVar("T")
 POOL_WAIT_S = 5.0
 """How long an operation waits for a connection (the server unreachable) before it gives up."""
 RETRIES = 3
-"""Tries of one operation whose connection dropped."""
+"""Tries of one operation whose connection dropped, or that a deadlock on the running totals rolled back."""
 _INSTALL = "pip install 'hybrid-workbench[postgres]'"
 _MIGRATION_LOCK = 0x68796272  # pg_advisory_xact_lock key: one process migrates a log at a time
+# One batch of several rows at a time: each row's trigger updates running totals (workbench.runlog.rollup), and two
+# batches taking those rows in different orders would deadlock; a single row cannot.
+_BATCH_LOCK = 0x68796273
 
 
 def _psycopg() -> Any:
@@ -138,6 +143,10 @@ class PostgresBackend:
                     return action(conn)
             except self._pool_timeout as exc:
                 raise self._unreachable(doing, exc) from exc
+            except self._psycopg.errors.TransactionRollback as exc:  # two appends' running totals crossed
+                if attempt == RETRIES:
+                    raise explain_pg(exc, self.path, doing) from exc
+                time.sleep(random.uniform(0.0, 0.01 * attempt))
             except self._psycopg.OperationalError as exc:
                 if attempt == RETRIES:
                     raise explain_pg(exc, self.path, doing) from exc
@@ -168,6 +177,7 @@ class PostgresBackend:
                 conn.execute(query, rows[0])
                 return
             with conn.transaction(), conn.cursor() as cur:
+                cur.execute("SELECT pg_advisory_xact_lock(%s)", [_BATCH_LOCK])
                 cur.executemany(query, rows)
 
         if rows:
@@ -211,6 +221,7 @@ class PgReader:
 
     def __init__(self, pool: Any, conn: Any, where: str) -> None:
         self._pool, self._conn, self._where = pool, conn, where
+        self._rollup: bool | None = None
 
     def execute(self, sql: str, args: Sequence[Any] = ()) -> Any:
         """A cursor over the rows of ``sql``."""
@@ -218,7 +229,13 @@ class PgReader:
 
     def fingerprint(self) -> tuple[Any, ...]:
         """The log's URL (masked), the calls' count and last rowid."""
-        return (self._where, *self.execute("SELECT count(*), coalesce(max(rowid), 0) FROM calls").fetchone())
+        return (self._where, *self.execute(COUNT_SQL if self.has_rollup() else SCAN_COUNT_SQL).fetchone())
+
+    def has_rollup(self) -> bool:
+        """Whether the log has the rollup tables (migration ``009_rollup``)."""
+        if self._rollup is None:
+            self._rollup = self.execute("SELECT to_regclass('calls_rollup')").fetchone()[0] is not None
+        return self._rollup
 
     def close(self) -> None:
         """Hand the connection back to the pool."""

@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 from workbench.runlog.backends.base import Migrations
 from workbench.runlog.faults import connect, explain, with_lock_retry
+from workbench.runlog.rollup import COUNT_SQL, SCAN_COUNT_SQL
 
 __all__ = ["SqliteBackend", "SqliteReader", "open_sqlite_reader"]
 
@@ -80,7 +81,7 @@ class SqliteBackend:
                 for name, sql in migrations:
                     if name in applied:
                         continue
-                    for statement in filter(str.strip, sql.split(";")):
+                    for statement in statements(sql):
                         self._conn.execute(statement)
                     self._conn.execute("INSERT INTO _migrations VALUES (?, datetime('now'))", (name,))
                     done.append(name)
@@ -96,11 +97,27 @@ class SqliteBackend:
         self._conn.close()
 
 
+def statements(sql: str) -> list[str]:
+    """The statements of a migration's text, whole (a trigger's body holds semicolons of its own)."""
+    out: list[str] = []
+    pending = ""
+    for part in sql.split(";"):
+        pending += part + ";"
+        if sqlite3.complete_statement(pending):
+            if pending.strip(" \n\t;"):
+                out.append(pending)
+            pending = ""
+    if pending.strip(" \n\t;"):
+        out.append(pending)
+    return out
+
+
 class _Transaction:
     """``BEGIN IMMEDIATE`` ... ``COMMIT``, or ``ROLLBACK`` on error."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
+        self._rollup: bool | None = None
 
     def __enter__(self) -> None:
         self._conn.execute("BEGIN IMMEDIATE")
@@ -114,6 +131,7 @@ class SqliteReader:
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
+        self._rollup: bool | None = None
 
     def execute(self, sql: str, args: Sequence[Any] = ()) -> sqlite3.Cursor:
         """A cursor over the rows of ``sql``."""
@@ -129,7 +147,14 @@ class SqliteReader:
                 stats += [st.st_size, st.st_mtime_ns]
             except OSError:
                 stats += [None, None]
-        return (*stats, *self._conn.execute("SELECT count(*), coalesce(max(rowid), 0) FROM calls").fetchone())
+        return (*stats, *self._conn.execute(COUNT_SQL if self.has_rollup() else SCAN_COUNT_SQL).fetchone())
+
+    def has_rollup(self) -> bool:
+        """Whether the log has the rollup tables (migration ``009_rollup``)."""
+        if self._rollup is None:
+            found = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'calls_rollup'"
+            self._rollup = self._conn.execute(found).fetchone() is not None
+        return self._rollup
 
     def close(self) -> None:
         """Close the connection."""
