@@ -210,7 +210,7 @@ class Store(BaseSink):
     ) -> list[CallRecord]:
         """Whole records, newest first, of the calls the filters name (:meth:`to_pandas` says how they read)."""
         filters = Filters.of(run_id=run_id, sweep=sweep, target=target, since=since, until=until)
-        return from_rows(self._rows(*select_sql(COLUMNS, filters, limit=limit)))
+        return from_rows(self._rows(*select_sql(self.selected(COLUMNS), filters, limit=limit)))
 
     def to_pandas(
         self,
@@ -235,7 +235,15 @@ class Store(BaseSink):
 
         names = pick_columns(columns)
         filters = Filters.of(run_id=run_id, sweep=sweep, target=target, since=since, until=until)
-        return frame_from_columns(decoded_columns(names, self._rows(*select_sql(names, filters, limit=limit))))
+        rows = self._rows(*select_sql(self.selected(names), filters, limit=limit))
+        return frame_from_columns(decoded_columns(names, rows))
+
+    def selected(self, names: Sequence[str]) -> list[str]:
+        """``names`` as a query selects them: a column a newer version removed or renamed reads as NULL."""
+        if not self.newer:
+            return list(names)
+        present = set(self._backend.columns("calls"))
+        return [name if name in present else f"NULL AS {name}" for name in names]
 
     def recorded(self, target: str, request_hash: str) -> list[CallRecord]:
         """Calls of ``target`` made live (not replayed) for the request with this fingerprint, oldest first.

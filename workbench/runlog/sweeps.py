@@ -31,7 +31,6 @@ _WRITE_GRADE = (
     " SET score = excluded.score, reason = excluded.reason, graded_at = excluded.graded_at"
 )
 _JUDGED = "CASE WHEN json_valid(provenance) THEN json_extract(provenance, '$.judge.sweep') END"
-_RECORD = ", ".join(COLUMNS)  # what a record holds: never request_hash, which provenance repeats
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,9 +49,13 @@ def _rows(store: Store, sql: str, args: Sequence[object]) -> list[Any]:
     return store._rows(sql, args)
 
 
+def _record(store: Store) -> str:
+    return ", ".join(store.selected(COLUMNS))  # what a record holds: never request_hash, which provenance repeats
+
+
 def sweep_records(store: Store, name: str) -> list[CallRecord]:
     """Every call recorded for the sweep ``name``, oldest first (replayed copies included, as recorded)."""
-    sql = f"SELECT {_RECORD} FROM calls WHERE {_NAME} = ? ORDER BY started_at, rowid"
+    sql = f"SELECT {_record(store)} FROM calls WHERE {_NAME} = ? ORDER BY started_at, rowid"
     return from_rows(_rows(store, sql, (name,)))
 
 
@@ -118,7 +121,7 @@ def responses_by_id(store: Store, call_ids: Iterable[str]) -> dict[str, str]:
 
 def judge_records(store: Store, name: str) -> list[CallRecord]:
     """Every judge's call made while grading the sweep ``name``, oldest first (through the ``calls_judged`` index)."""
-    sql = f"SELECT {_RECORD} FROM calls WHERE {_JUDGED} = ? ORDER BY started_at, rowid"
+    sql = f"SELECT {_record(store)} FROM calls WHERE {_JUDGED} = ? ORDER BY started_at, rowid"
     return from_rows(_rows(store, sql, (name,)))
 
 

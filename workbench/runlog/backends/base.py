@@ -29,6 +29,10 @@ class Backend(Protocol):
         """The names of the migrations applied to this log, in order (none for a new log)."""
         ...
 
+    def columns(self, table: str) -> list[str]:
+        """The names of ``table``'s columns as the database holds them (a newer version may have changed them)."""
+        ...
+
     def migrate(self, migrations: Migrations) -> list[str]:
         """Apply the named migrations not yet applied, in one transaction; return their names."""
         ...

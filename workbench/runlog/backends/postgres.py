@@ -193,6 +193,14 @@ class PostgresBackend:
 
         return self._retried("read", read)
 
+    def columns(self, table: str) -> list[str]:
+        """The table's columns, from the information schema."""
+        sql = (
+            "SELECT column_name FROM information_schema.columns"
+            " WHERE table_schema = current_schema() AND table_name = ?"
+        )
+        return [str(row[0]) for row in self.rows(sql, (table,))]
+
     def migrate(self, migrations: Migrations) -> list[str]:
         """Apply what is missing, one process at a time (an advisory lock), in one transaction."""
 

@@ -70,6 +70,10 @@ class SqliteBackend:
 
         return self._run("read", read, retry=False)
 
+    def columns(self, table: str) -> list[str]:
+        """The table's columns (``PRAGMA table_info``)."""
+        return [str(row[1]) for row in self.rows(f"PRAGMA table_info({table})", ())]
+
     def migrate(self, migrations: Migrations) -> list[str]:
         """Apply what is missing; the transaction also proves, before any call is made, that the log takes writes."""
 
