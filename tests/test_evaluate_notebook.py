@@ -110,3 +110,24 @@ def test_dataset_mistakes_are_usage_errors_before_any_call(
         ip.run_cell_magic("hybrid", line, cell)
     assert words in str(caught.value)
     assert Store(isolated_store).count() == 0
+
+
+def test_a_target_held_in_a_notebook_variable_is_swept_by_its_name(
+    ip: InteractiveShell, questions: None, isolated_store: Path
+) -> None:
+    """``-t cloud`` with ``cloud = workbench.resolve(...)``: that target, its price and locality, not a spec 'cloud'."""
+    from workbench.evaluate import StandInServer
+    from workbench.records import Price
+    from workbench.targets import resolve
+
+    with StandInServer(dict(zip(ROWS.question, ROWS.answer, strict=True)), accuracy=1.0, latency_s=0.0) as server:
+        ip.user_ns["cloud"] = resolve("openai/standin", api_base=server.url, locality="cloud", price=Price(1.0, 2.0))
+        try:
+            cell = ip.run_cell(f"%%hybrid {LINE} -t cloud -o nb\n{{question}}")
+        finally:
+            ip.user_ns.pop("cloud")
+    assert cell.error_in_exec is None, cell.error_in_exec
+    records = sweep_records(Store(isolated_store), "nb")
+    assert [(r.target, r.locality.value, r.ok) for r in records] == [("openai/standin", "cloud", True)] * 3
+    assert all(r.cost_usd and r.cost_basis.startswith("$1/M in") for r in records)
+    assert ip.user_ns["nb"].scores().loc["openai/standin", "score"] == 1.0

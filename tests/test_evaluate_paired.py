@@ -146,3 +146,13 @@ def test_routing_policies_join_the_targets_on_the_cost_quality_plot() -> None:
     assert len(curve.x) == 21
     (front,) = [t for t in figure.data if t.name == FRONTIER]
     assert pytest.approx(1.0) in list(front.x) and 2.0 not in list(front.x)  # the routed point beats "pricey"
+
+
+def test_the_cost_total_is_the_same_whatever_order_the_calls_finished_in() -> None:
+    """A sweep's calls finish in any order (a replay's in another): the total must not move in its last bits."""
+    costs = [0.1, 0.2, 0.3, 1e-6, 3e-7]
+    totals = set()
+    for order in (costs, costs[::-1], sorted(costs)):
+        cells = {(f"q{i}", "a", 0): make_record(target="a", cost_usd=c) for i, c in enumerate(order)}
+        totals.add(Sweep("hand", ("a",), (GRADER,), 1, cells, {}).scores().loc["a", "cost_usd"])
+    assert len(totals) == 1 and totals == {math.fsum(costs)}

@@ -16,7 +16,12 @@ KEYS = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY")
 PRINTED = {
     "02_routing_experiments.ipynb": ("GSM8K: best policy '", "MMLU (19 subjects): best policy '", "saving claim"),
     "03_sharing.ipynb": ("replayed: True | same answer: True | same latency: True", "ReplayMissing - "),
-    "04_evaluate_and_route.ipynb": ("cascade, half of ",),
+    "04_evaluate_and_route.ipynb": (
+        "Cloud side: openai/gpt-4o-mini-standin, a loopback STAND-IN, not a model (no OPENAI_API_KEY)",
+        "policies drawn: learned, learned-per-dollar, cascade",
+        "learned, half of 10 held-out questions escalated",
+        "cascade, half of 10 held-out questions escalated",
+    ),
 }
 
 

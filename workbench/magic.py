@@ -106,7 +106,8 @@ class HybridMagics(Magics):
               help="line form only: targets | dashboard | store [PATH] | replay [MODE] | explore VARIABLE")
     @argument("-t", "--target", action="append", dest="targets", metavar="TARGET",
               help="a target spec, repeatable (default: %%config Hybrid.default_targets); "
-                   "'SPEC[temperature=0.9]' gives one target its own settings")
+                   "'SPEC[temperature=0.9]' gives one target its own settings; "
+                   "a notebook variable holding a Target (from workbench.resolve) is that target")
     @argument("--max-tokens", type=int, metavar="N", help="most tokens per answer")
     @argument("--temperature", type=float, metavar="T", help="sampling temperature, 0 to 2")
     @argument("--seed", type=int, metavar="S", help="sampling seed, where the target supports one")
@@ -167,7 +168,7 @@ class HybridMagics(Magics):
         )
         if args.replay or s.replay:
             common["replay"] = args.replay or s.replay
-        targets = args.targets or list(s.default_targets)
+        targets = [self._target(t) for t in args.targets or s.default_targets]
         if args.dataset is None and (args.grades or args.name or args.id_column or args.repeats is not None):
             raise UsageError("--grade, --name, --repeats and --id-column go with --dataset VARIABLE.")
         if args.shadow and not args.route:
@@ -210,6 +211,13 @@ class HybridMagics(Magics):
             graders=args.grades or [], name=args.name, repeats=1 if args.repeats is None else args.repeats,
             id_column=args.id_column, progress=common["panel"], data_files=read_from, **{k: common[k] for k in keep},
         )  # fmt: skip
+
+    def _target(self, name: str) -> Any:
+        """The Target a notebook variable called ``name`` holds (a spec always has a '/'), else the spec itself."""
+        from workbench.targets import Target
+
+        found = self.ip.user_ns.get(name) if name.isidentifier() else None
+        return found if isinstance(found, Target) else name
 
     def _policy(self, name: str) -> Any:
         """A Policy from the notebook's variables, else a fresh one by name, else one loaded from a file."""

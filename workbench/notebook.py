@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from workbench.routing.live import RoutedRun
     from workbench.routing.policy import Policy
     from workbench.runlog.store import Store
+    from workbench.targets import Target
     from workbench.ui.dashboard import Dashboard
     from workbench.ui.plots import LivePlots
 
@@ -32,7 +33,7 @@ def widget_frontend() -> bool:
 
 def run_with_panel(
     prompt: str,
-    targets: Sequence[str],
+    targets: Sequence[str | Target],
     *,
     store: Store | bool = True,
     panel: bool = True,
@@ -106,7 +107,7 @@ def _shown_in_panel(
 def route_with_panel(
     prompt: str,
     policy: Policy,
-    targets: Sequence[str],
+    targets: Sequence[str | Target],
     *,
     shadow: bool = False,
     store: Store | bool = True,
@@ -131,7 +132,7 @@ def route_with_panel(
 def sweep_with_progress(
     data: Any,
     prompt: str,
-    targets: Sequence[str],
+    targets: Sequence[str | Target],
     *,
     graders: Sequence[str] = (),
     name: str | None = None,
@@ -167,7 +168,8 @@ def sweep_with_progress(
         from workbench.ui.progress import SweepProgress
 
         done = RecordedCells.from_rows(log, sweep_cells(log, name)).rows  # outcomes only, no texts
-        queued = sum(len(to_send(dataset.item_ids, t, repeats, done, False)) for t in targets)
+        specs = [t if isinstance(t, str) else t.spec for t in targets]
+        queued = sum(len(to_send(dataset.item_ids, t, repeats, done, False)) for t in specs)
         total = len(dataset) * len(targets) * repeats
         view = SweepProgress(name, total, done=max(total - queued, 0))
         handle = display(view, display_id=True)

@@ -13,7 +13,8 @@ prompt and system templates, and the reference columns. Graders (:func:`parse_gr
 the classes) return a :class:`Grade` with a score in [0, 1] and a reason; none calls a model.
 :func:`sweep` sends every item to every target (each call a record in the run log, tagged with the
 sweep, item and repeat), grades the answers beside the calls and resumes by name; :func:`grade`
-re-grades a sweep from the run log.
+re-grades a sweep from the run log. :class:`StandInServer` is a loopback stand-in for a cloud model (answers from a
+reference table, for demos and CI without a key); it is not a model.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
     from workbench.evaluate.numeric import NumericMatch, final_number
     from workbench.evaluate.results import Sweep
     from workbench.evaluate.specs import GRADER_SPECS, parse_grader
+    from workbench.evaluate.standin import StandInServer
     from workbench.evaluate.template import fill_template, template_columns
 
 # Submodules load on first use (PEP 562), so importing the package stays cheap.
@@ -61,6 +63,7 @@ _HOMES = {
     "NormalizedMatch": "workbench.evaluate.graders",
     "NumericMatch": "workbench.evaluate.numeric",
     "RegexMatch": "workbench.evaluate.graders",
+    "StandInServer": "workbench.evaluate.standin",
     "Sweep": "workbench.evaluate.results",
     "asweep": "workbench.evaluate.engine",
     "check_graders": "workbench.evaluate.graders",
@@ -93,6 +96,7 @@ __all__ = [
     "NormalizedMatch",
     "NumericMatch",
     "RegexMatch",
+    "StandInServer",
     "Sweep",
     "asweep",
     "check_graders",

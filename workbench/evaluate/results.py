@@ -150,14 +150,14 @@ class Sweep:
             low, high = wilson_interval(mean, n)
             costs = [r.cost_usd for r in records]
             unknown = sum(c is None for c in costs)
-            cost = math.nan if unknown else float(sum(c for c in costs if c is not None))
+            cost = math.nan if unknown else math.fsum(c for c in costs if c is not None)  # exact: any record order
             correct = sum(s >= 1.0 for s in scores)
             rows.append({
                 "target": target, "grader": name, "n": n, "errors": sum(not r.ok for r in records),
                 "score": mean, "ci_low": low, "ci_high": high, "correct": correct,
                 "cost_usd": cost, "cost_unknown": unknown,
                 "cost_per_correct_usd": cost / correct if correct else math.nan,
-                "judge_cost_usd": float(sum((j.cost_usd or 0.0) for j in judges if j.sent)) if judges else 0.0,
+                "judge_cost_usd": math.fsum((j.cost_usd or 0.0) for j in judges if j.sent) if judges else 0.0,
                 "reused": sum(r.replayed for r in records),
                 "latency_p50_s": _percentile([r.latency_s for r in records if r.ok], 50),
                 "latency_p90_s": _percentile([r.latency_s for r in records if r.ok], 90),
