@@ -84,11 +84,12 @@ def test_compare_mistakes_name_the_fix() -> None:
 
 def test_sweep_displays_its_scores_table() -> None:
     sweep = hand_made(PLAN)  # type: ignore[arg-type]
-    page, text = sweep._repr_html_(), repr(sweep)
+    page, text = sweep._repr_html_(), str(sweep)
     # a: 9 of 11 right; b: 4 of 10 (q6 half marks: mean 4.5 / 10), one failed
     assert "<td>a</td><td>81.8%</td>" in page and "<td>b</td><td>45.0%</td>" in page
     assert "21 of 21 cells, 1 failed" in page and "graded by numeric:answer" in page
     assert text.splitlines()[2].split()[:2] == ["a", "81.8%"]
+    assert repr(sweep) == "<Sweep 'hand': 21 of 21 cells, 1 failed, 0 sent by this run>"  # one line, no record read
 
 
 def test_pareto_front_keeps_the_non_dominated_points_by_cost() -> None:

@@ -15,6 +15,7 @@ import numpy as np
 
 from workbench.errors import ConfigError
 from workbench.evaluate.cells import Cell
+from workbench.evaluate.recorded import RecordedCells
 from workbench.records import CallRecord
 from workbench.runlog.sweeps import GradeRow
 
@@ -75,7 +76,9 @@ class Sweep:
 
     @property
     def errors(self) -> int:
-        """Cells whose last call failed."""
+        """Cells whose last call failed (a sweep's own cells count them as they finish: no record is read back)."""
+        if isinstance(self.cells, RecordedCells):
+            return self.cells.errors
         return sum(not r.ok for r in self.cells.values())
 
     def _grader(self, grader: str | None) -> str:
@@ -174,13 +177,19 @@ class Sweep:
 
         return compare(self, a, b, grader)
 
-    def _summary(self) -> tuple[str, pd.DataFrame]:
+    def _head(self) -> str:
         stopped = " stopped at the budget;" if self.stopped == "budget" else ""
-        head = (f"Sweep {self.name!r}:{stopped} {len(self.cells)} of {self.total} cells, {self.errors} failed, "
+        return (f"Sweep {self.name!r}:{stopped} {len(self.cells)} of {self.total} cells, {self.errors} failed, "
                 f"{self.sent} sent by this run")  # fmt: skip
-        return head, self.scores()
+
+    def _summary(self) -> tuple[str, pd.DataFrame]:
+        return self._head(), self.scores()
 
     def __repr__(self) -> str:
+        """One line, read from no record (``print`` it, or display it in a notebook, for the scores table)."""
+        return f"<{self._head()}>"
+
+    def __str__(self) -> str:
         from workbench.ui.scores import scores_text
 
         return scores_text(*self._summary())

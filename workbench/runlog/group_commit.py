@@ -22,32 +22,33 @@ _Waiter = tuple[CallRecord, "asyncio.Future[None]", asyncio.AbstractEventLoop]
 
 
 class GroupCommit:
-    """Queue records from any event loop; one worker thread writes each queued batch with ``write``."""
+    """Queue records from any event loop; one long-lived worker thread writes each queued batch with ``write``."""
 
     def __init__(self, write: Callable[[Sequence[CallRecord]], None]) -> None:
         self._write = write
-        self._lock = threading.Lock()
+        self._ready = threading.Condition()
         self._queue: list[_Waiter] = []
-        self._draining = False
+        self._writer: threading.Thread | None = None
 
     async def append(self, record: CallRecord) -> None:
         """Return once ``record`` is written (with whatever was queued beside it); raise what the write raised."""
         loop = asyncio.get_running_loop()
         done: asyncio.Future[None] = loop.create_future()
-        with self._lock:
+        with self._ready:
             self._queue.append((record, done, loop))
-            lead, self._draining = not self._draining, True
-        if lead:
-            threading.Thread(target=self._drain, name="workbench-runlog-writer", daemon=True).start()
+            if self._writer is None or not self._writer.is_alive():  # first use, or a forked child
+                # started once: a thread per batch made the loop wait for each thread's start (~0.5 ms)
+                self._writer = threading.Thread(target=self._drain, name="workbench-runlog-writer", daemon=True)
+                self._writer.start()
+            self._ready.notify()
         await done
 
     def _drain(self) -> None:
         while True:
-            with self._lock:
+            with self._ready:
+                while not self._queue:
+                    self._ready.wait()
                 batch, self._queue = self._queue, []
-                if not batch:
-                    self._draining = False
-                    return
             outcome: Exception | None = None
             try:
                 self._write([record for record, _, _ in batch])
