@@ -10,7 +10,9 @@ from typing import Any
 
 from workbench.records.request import Message
 
-__all__ = ["COLUMNS", "GATEWAY_COST_TOLERANCE", "NOT_SENT", "CallRecord", "Egress", "Locality", "Privacy"]
+__all__ = [
+    "COLUMNS", "GATEWAY_COST_TOLERANCE", "NOT_SENT", "CallOutcome", "CallRecord", "Egress", "Locality", "Privacy",
+]  # fmt: skip
 
 NOT_SENT = "not sent"
 """The cost basis of a call that never left the runner (no key, blocked, a strict replay's miss): it has no figures."""
@@ -79,8 +81,28 @@ class Privacy:
         return bool(self.entities) and self.destination != Locality.DEVICE.value and self.action == "flag"
 
 
+class CallOutcome:
+    """Whether a call succeeded and was sent, for anything that holds its ``error_type``, ``cost_basis`` and
+    ``replayed`` (a whole :class:`CallRecord`, or a sweep's row of one)."""
+
+    __slots__ = ()
+    error_type: str | None
+    cost_basis: str
+    replayed: bool
+
+    @property
+    def ok(self) -> bool:
+        """Whether the call finished without an error."""
+        return self.error_type is None
+
+    @property
+    def sent(self) -> bool:
+        """Whether this call's request was sent to its target now (not unsent, blocked or replayed)."""
+        return self.cost_basis != NOT_SENT and not self.replayed
+
+
 @dataclass(frozen=True)
-class CallRecord:
+class CallRecord(CallOutcome):
     """Everything measured about one call to one target. Computed once; never changed."""
 
     call_id: str
@@ -118,16 +140,6 @@ class CallRecord:
     """The gateway's own id for the call (a LiteLLM proxy's ``x-litellm-call-id``); ``None`` without one."""
     gateway_cost_usd: float | None = None
     """What the gateway says the call cost (a LiteLLM proxy's response cost); ``None`` where it said nothing."""
-
-    @property
-    def ok(self) -> bool:
-        """Whether the call finished without an error."""
-        return self.error_type is None
-
-    @property
-    def sent(self) -> bool:
-        """Whether this call's request was sent to its target now (not unsent, blocked or replayed)."""
-        return self.cost_basis != NOT_SENT and not self.replayed
 
     @property
     def egress(self) -> Egress:

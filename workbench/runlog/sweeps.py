@@ -14,7 +14,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from workbench.records import COLUMNS, NOT_SENT, CallRecord
+from workbench.records import COLUMNS, CallRecord
+from workbench.records.call import CallOutcome
 from workbench.runlog.query import SWEEP_NAME
 from workbench.runlog.rows import from_row, from_rows
 from workbench.runlog.store import Store
@@ -60,7 +61,7 @@ def sweep_records(store: Store, name: str) -> list[CallRecord]:
 
 
 @dataclass(frozen=True, slots=True)
-class CellRow:
+class CellRow(CallOutcome):
     """A sweep's call without its texts: its tag, whether it failed, and what it cost (what a resume needs)."""
 
     call_id: str
@@ -71,16 +72,6 @@ class CellRow:
     cost_usd: float | None
     cost_basis: str
     replayed: bool
-
-    @property
-    def ok(self) -> bool:
-        """Whether the call finished without an error."""
-        return self.error_type is None
-
-    @property
-    def sent(self) -> bool:
-        """Whether the call's request was sent to its target (not unsent, blocked or replayed)."""
-        return self.cost_basis != NOT_SENT and not self.replayed
 
     @classmethod
     def of(cls, record: CallRecord, item: str, repeat: int) -> CellRow:
