@@ -222,3 +222,17 @@ def test_the_explore_line_form_opens_the_explorer_on_a_sweeps_two_sides(
     assert explorer.policy.value == shown and "single edge_score class" in explorer.figures.value
     with pytest.raises(UsageError, match="name its two sides"):
         ip.run_line_magic("hybrid", "explore sw edge=local/smollm2")  # type: ignore[attr-defined]
+
+
+def test_a_secret_from_the_environment_never_reaches_the_log_through_a_sweep(
+    tmp_path: Path, scripted: ScriptedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    secret = "zq81-team-internal-9c3f5e"  # no known key pattern: only the environment says it is a secret
+    monkeypatch.setenv("ACME_SERVICE_TOKEN", secret)
+    log = tmp_path / "runs.sqlite"
+    rows = [{"id": "a", "q": f"Is {secret} a token?", "answer": "Hello"}]
+    result = sweep(rows, "{q}", id_column="id", targets=[cloud(scripted)], graders=["contains:answer"],
+                   name="secret", store=workbench.Store(log))  # fmt: skip
+    (record,) = sweep_records(workbench.Store(log), "secret")
+    assert result.errors == 0 and "[REDACTED]" in record.prompt[0]["content"]  # type: ignore[index]
+    assert secret.encode() not in b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.is_file())

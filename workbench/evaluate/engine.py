@@ -31,6 +31,7 @@ from workbench.evaluate.lanes import RESENDS, Lane
 from workbench.evaluate.recorded import RecordedCells
 from workbench.evaluate.results import Sweep
 from workbench.evaluate.sources import data_entries
+from workbench.privacy.secrets import environment_secrets
 from workbench.records import DEFAULT_MAX_TOKENS, CallRecord, Price, new_id
 from workbench.runlog.store import Store, open_store
 from workbench.runlog.sweeps import CellRow, GradeRow, judge_records, read_grades, sweep_cells, write_grades
@@ -220,7 +221,8 @@ async def asweep(
     )  # fmt: skip
     options = RunOptions(**option_values)
     replay = "on" if reuse else options.replay  # $WORKBENCH_REPLAY: hybrid reproduce answers a sweep from its bundle
-    options = dataclasses.replace(options, prices={**options.prices, **(prices or {})}, replay=replay)
+    options = dataclasses.replace(options, prices={**options.prices, **(prices or {})}, replay=replay,
+                                  secret_environment=tuple(environment_secrets()))  # read once: ~0.2 ms a call
     resolved = _targets(targets, options.prices)
     judges = [g for g in grader_list if isinstance(g, JudgeGrader)]
     log = _open(store)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from workbench.privacy.keys import find_secrets
@@ -53,14 +53,16 @@ def _fragments(secrets: list[str]) -> set[str]:
     return {s[i : i + _FRAGMENT] for s in secrets for i in range(len(s) - _FRAGMENT + 1)}
 
 
-def redact_secrets(text: str, known: list[str] | tuple[str, ...] = ()) -> str:
+def redact_secrets(
+    text: str, known: list[str] | tuple[str, ...] = (), *, environment: Sequence[str] | None = None
+) -> str:
     """Replace API keys, tokens and the values of secret-looking environment variables.
 
-    ``known`` adds secrets to remove (for example an ``api_key`` passed to a target).
+    ``known`` adds secrets to remove (for example an ``api_key`` passed to a target). ``environment`` is
+    :func:`environment_secrets` read once by the caller (a sweep reads it at its start); ``None`` reads it now.
     """
-    secrets = sorted(
-        {s for s in (*known, *environment_secrets()) if s and len(s) >= _MIN_SECRET}, key=len, reverse=True
-    )
+    found = environment_secrets() if environment is None else environment
+    secrets = sorted({s for s in (*known, *found) if s and len(s) >= _MIN_SECRET}, key=len, reverse=True)
     for secret in secrets:
         text = text.replace(secret, REDACTED)
     if secrets:

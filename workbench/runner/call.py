@@ -221,7 +221,7 @@ class Call:
             )
             cost_usd, basis = cost.usd, cost.basis
         sent = basis != NOT_SENT  # a call never sent has no timings
-        secrets = self.target.secrets
+        secrets, environment = self.target.secrets, self.options.secret_environment
         return CallRecord(
             call_id=self.call_id,
             run_id=self.run_id,
@@ -240,10 +240,10 @@ class Call:
             cost_basis=basis,
             params=self.request.params,
             response=meter.response,
-            prompt=_stored_prompt(self.outcome.request, secrets) if self.options.store_prompts else None,
+            prompt=_stored_prompt(self.outcome.request, secrets, environment) if self.options.store_prompts else None,
             engine_metrics=dict(usage.engine_metrics) if usage else {},
             error_type=type(error).__name__ if error else None,
-            error_message=redact_secrets(str(error), secrets) if error else None,
+            error_message=redact_secrets(str(error), secrets, environment=environment) if error else None,
             attempts=self.attempts,
             privacy=self.outcome.privacy,
             provenance=canonical(self.provenance),
@@ -254,9 +254,14 @@ class Call:
         )
 
 
-def _stored_prompt(request: Request, secrets: tuple[str, ...]) -> tuple[Message, ...]:
+def _stored_prompt(
+    request: Request, secrets: tuple[str, ...], environment: tuple[str, ...] | None
+) -> tuple[Message, ...]:
     """The messages as sent to the target (redacted when the guard redacted), secrets removed."""
-    return tuple({"role": m["role"], "content": redact_secrets(m["content"], secrets)} for m in request.messages)
+    return tuple(
+        {"role": m["role"], "content": redact_secrets(m["content"], secrets, environment=environment)}
+        for m in request.messages
+    )
 
 
 def notify(sinks: Iterable[Sink], method: str, *args: object) -> None:

@@ -43,5 +43,8 @@ class RunOptions:
     """off, on or strict: answer recorded calls from the run log (:mod:`workbench.runlog.replay`); $WORKBENCH_REPLAY."""
     replay_from: str | None = field(default_factory=default_source)
     """A run log to answer replayed calls from, read only, instead of the one written to; $WORKBENCH_REPLAY_FROM."""
+    secret_environment: tuple[str, ...] | None = None
+    """The environment's secret values, read once by a sweep (:func:`~workbench.privacy.environment_secrets`) and
+    removed from what each call records; ``None``: the environment is read at each call."""
     throttle: Ticket | None = None
     """Set by a sweep per call: told its outcome; a 429 is then not retried in the call, the sweep re-sends it."""
