@@ -21,9 +21,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.bench_store import single_appends  # noqa: E402
 from bench.common import figure, write  # noqa: E402
 from tests.support.postgres import PostgresServer  # noqa: E402
-from tests.support.records import make_record  # noqa: E402
 from workbench.runlog.store import Store  # noqa: E402
 
 N_APPEND = 1000
@@ -42,19 +42,6 @@ _WRITER = textwrap.dedent(
         store.append(make_record(call_id=f"{{name}}-{{i}}", started_at=float(i)))
     """
 )
-
-
-def appends(url: str) -> list[float]:
-    """Seconds per durable single-record ``Store.append`` (the runner's path: one per finished call)."""
-    store = Store(url)
-    records = [make_record(call_id=f"s{i}", started_at=float(i)) for i in range(N_APPEND)]
-    out = []
-    for record in records:
-        start = time.perf_counter()
-        store.append(record)
-        out.append(time.perf_counter() - start)
-    store.close()
-    return out
 
 
 def floor(url: str) -> list[float]:
@@ -91,7 +78,7 @@ def main() -> None:
     server = PostgresServer.start()
     figures = []
     try:
-        values = appends(server.database())
+        values = single_appends(server.database(), N_APPEND)
         base = floor(server.database())
         median_ms, floor_ms = statistics.median(values) * 1000, statistics.median(base) * 1000
         figures.append(

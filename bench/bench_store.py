@@ -30,15 +30,16 @@ N_APPEND = 300
 N_BIG = 100_000
 
 
-def single_appends(path: Path) -> list[float]:
-    """Seconds per durable single-record append (the runner's path: one per finished call)."""
-    store = Store(path)
-    records = [make_record(call_id=f"s{i}", started_at=float(i)) for i in range(N_APPEND)]
+def single_appends(location: Path | str, n: int = N_APPEND) -> list[float]:
+    """Seconds per durable single-record append (the runner's path: one per finished call), to a file or URL."""
+    store = Store(location)
+    records = [make_record(call_id=f"s{i}", started_at=float(i)) for i in range(n)]
     out = []
     for record in records:
         start = time.perf_counter()
         store.append(record)
         out.append(time.perf_counter() - start)
+    store.close()
     return out
 
 
