@@ -28,6 +28,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.big_log import TARGETS, WORDS
 from bench.common import figure, spread, write
 from bench.sidebar_log import postgres_log, sqlite_log
 from tests.support.jupyter import running_jupyter
@@ -42,10 +43,6 @@ LARGE = int(os.environ.get("WORKBENCH_BENCH_CALLS", "1000000"))
 RUNS = 30
 RESTARTS = 3
 GOAL_MS = 100.0
-TARGETS = [("local/smollm2", Locality.DEVICE), ("mlc/Llama-3.2-3B@http://10.0.0.5:8000", Locality.PRIVATE_NETWORK),
-           ("openai/gpt-4o-mini", Locality.CLOUD), ("anthropic/claude-3-5-haiku-latest", Locality.CLOUD)]  # fmt: skip
-WORDS = ("the", "a", "customer", "order", "refund", "email", "invoice", "summarize", "translate",
-         "explain", "why", "how", "plan", "route", "cost")  # fmt: skip
 
 
 def record(i: int, rng: random.Random) -> CallRecord:

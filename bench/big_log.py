@@ -42,6 +42,7 @@ TARGETS = [("local/smollm2", Locality.DEVICE), ("mlc/Llama-3.2-3B@http://10.0.0.
            ("openai/gpt-4o-mini", Locality.CLOUD), ("anthropic/claude-3-5-haiku-latest", Locality.CLOUD)]  # fmt: skip
 WORDS = ("the", "a", "customer", "order", "refund", "email", "invoice", "summarize", "translate",
          "explain", "why", "how", "plan", "route", "cost")  # fmt: skip
+"""The benches' record mix: the targets (with their localities) and the words of prompts and answers."""
 
 
 def _texts(rng: random.Random, low: int, high: int) -> list[str]:
