@@ -15,18 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.cli import run_hybrid
+
 NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
-
-
-def hybrid(*args: str | Path, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "workbench.cli", *map(str, args)],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
 
 
 @pytest.mark.slow
@@ -46,13 +37,13 @@ def test_notebook_reproduces_from_its_bundle(path: Path, tmp_path: Path) -> None
     )
     assert executed.returncode == 0, executed.stderr[-3000:]
 
-    exported = hybrid("export", path.name, "-o", tmp_path / "bundle", cwd=author, env=run_env)
+    exported = run_hybrid("export", path.name, "-o", tmp_path / "bundle", cwd=author, env=run_env)
     assert exported.returncode == 0, exported.stderr
     assert "Wrote" in exported.stdout
 
     elsewhere = tmp_path / "colleague"
     elsewhere.mkdir()
-    reproduced = hybrid("reproduce", tmp_path / "bundle", cwd=elsewhere, env=env)
+    reproduced = run_hybrid("reproduce", tmp_path / "bundle", cwd=elsewhere, env=env)
     assert reproduced.returncode == 0, reproduced.stdout + reproduced.stderr
     assert "All outputs and figures match the bundle." in reproduced.stdout
     assert sorted(p.name for p in elsewhere.iterdir()) == [], "reproduce must leave the folder it runs from alone"

@@ -10,7 +10,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +18,7 @@ import nbformat
 import pytest
 from click.testing import CliRunner
 
+from tests.support.cli import run_hybrid
 from tests.test_privacy_e2e import PLANTED_KEY, fragments
 from tests.test_sharing import execute, rehash
 from workbench.cli import cli
@@ -40,15 +40,8 @@ CELLS = [
 
 
 def hybrid(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("WORKBENCH_")}
-    return subprocess.run(
-        [sys.executable, "-m", "workbench.cli", *map(str, args)],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    """``hybrid ARGS`` with no ``WORKBENCH_*`` setting of this process's leaking in."""
+    return run_hybrid(*args, cwd=cwd, env={k: v for k, v in os.environ.items() if not k.startswith("WORKBENCH_")})
 
 
 def run_notebook(folder: Path, cells: list[str], log: Path, name: str) -> Path:
